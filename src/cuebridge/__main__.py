@@ -1,0 +1,5 @@
+"""Entry point for `python -m cuebridge`."""
+
+from cuebridge.cli import main
+
+raise SystemExit(main())

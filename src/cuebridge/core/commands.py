@@ -1,0 +1,98 @@
+"""Operator commands the engine accepts, as plain values; `source` says who sent them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Command:
+    """Base of every command."""
+
+    source: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Go(Command):
+    """Fire the standby cue of a list (the first list when `cue_list` is None)."""
+
+    cue_list: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GoCue(Command):
+    """Put the standby on a top-level cue and fire it (QLab `/go/{n}`)."""
+
+    number: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StartCue(Command):
+    """Fire one cue without moving the standby (QLab `/cue/{n}/start`)."""
+
+    number: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LoadCue(Command):
+    """Put the standby on a cue without firing it."""
+
+    number: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StandbyNext(Command):
+    """Move the standby to the next armed cue."""
+
+    cue_list: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StandbyPrevious(Command):
+    """Move the standby to the previous armed cue."""
+
+    cue_list: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Stop(Command):
+    """Stop one running cue, or every cue when `number` is None."""
+
+    number: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Pause(Command):
+    """Pause one running cue, or every cue; waits and fades keep their remaining time."""
+
+    number: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Resume(Command):
+    """Resume one paused cue, or every paused cue."""
+
+    number: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Panic(Command):
+    """Fade every level home over the panic time, then stop; a second panic cuts at once."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HardStop(Command):
+    """Stop everything now, every fade (panic included) frozen where it is."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Reset(Command):
+    """Hard stop, forget which cues ran, standby every list on its first armed cue."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Arm(Command):
+    """Arm or disarm a cue; a disarmed cue is skipped."""
+
+    number: str
+    armed: bool = True
