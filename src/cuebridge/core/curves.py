@@ -31,8 +31,8 @@ def curve_fraction(curve: Curve, progress: float) -> float:
     if curve is Curve.S_CURVE:
         return 0.5 - 0.5 * math.cos(math.pi * progress)
     if curve is Curve.EXPONENTIAL:
-        return (_EXP_BASE**progress - 1.0) / (_EXP_BASE - 1.0)
-    return 1.0 - (_EXP_BASE ** (1.0 - progress) - 1.0) / (_EXP_BASE - 1.0)
+        return float((_EXP_BASE**progress - 1.0) / (_EXP_BASE - 1.0))
+    return 1.0 - float((_EXP_BASE ** (1.0 - progress) - 1.0) / (_EXP_BASE - 1.0))
 
 
 def fade_value(start: float, target: float, curve: Curve, progress: float) -> float:

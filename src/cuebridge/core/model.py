@@ -56,7 +56,9 @@ class Action:
     @property
     def key(self) -> ParamKey:
         """The target this action controls; later actions on the same key take precedence."""
-        identity = tuple(sorted((k, v) for k, v in self.params.items() if k not in self.fade_params))
+        identity = tuple(
+            sorted((k, v) for k, v in self.params.items() if k not in self.fade_params)
+        )
         return (self.device, self.action, identity)
 
     @property
