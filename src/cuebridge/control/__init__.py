@@ -1,0 +1,1 @@
+"""Control inputs: turn operators' and remote surfaces' requests into engine commands."""

@@ -1,0 +1,1 @@
+"""Output drivers: turn engine effects into protocol traffic behind one small interface."""

@@ -1,0 +1,1 @@
+"""Runtime: the clock, the engine loop, routing effects to drivers, and the daemon."""

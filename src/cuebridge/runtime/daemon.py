@@ -1,0 +1,74 @@
+"""The daemon: starts the outputs and the engine loop, runs until asked to stop, shuts down cleanly."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+
+from cuebridge.core.engine import CueEngine
+from cuebridge.core.model import Show
+from cuebridge.drivers.base import OutputDriver
+from cuebridge.runtime.clock import Clock
+from cuebridge.runtime.engine_loop import EngineLoop
+from cuebridge.runtime.eventlog import EventLogger
+from cuebridge.runtime.router import Router
+
+logger = logging.getLogger(__name__)
+
+Service = Callable[["Daemon"], Awaitable[None]]
+"""A task that runs beside the engine (console, control inputs, web panel) until cancelled."""
+
+
+class Daemon:
+    """One show, its outputs and its inputs, with an owned lifecycle."""
+
+    def __init__(
+        self,
+        show: Show,
+        drivers: Mapping[str, OutputDriver],
+        clock: Clock,
+        services: tuple[Service, ...] = (),
+    ) -> None:
+        self.show = show
+        self.drivers = dict(drivers)
+        self.clock = clock
+        self.loop = EngineLoop(CueEngine(show), clock, Router(self.drivers))
+        self.loop.add_listener(EventLogger(show))
+        self._services = services
+        self._stop = asyncio.Event()
+        self.ready = asyncio.Event()
+
+    def request_stop(self) -> None:
+        """Ask the daemon to shut down (idempotent)."""
+        self._stop.set()
+
+    async def run(self) -> None:
+        """Start every output, serve until a stop is requested, then close in reverse order."""
+        started: list[OutputDriver] = []
+        try:
+            for driver in self.drivers.values():
+                await driver.start()
+                started.append(driver)
+            async with asyncio.TaskGroup() as group:
+                engine_task = group.create_task(self.loop.run(), name="engine")
+                service_tasks = [
+                    group.create_task(service(self), name=getattr(service, "__name__", "service"))
+                    for service in self._services
+                ]
+                logger.info(
+                    "show %r running: %d cue list(s), %d device(s)",
+                    self.show.title,
+                    len(self.show.cue_lists),
+                    len(self.drivers),
+                )
+                self.ready.set()
+                await self._stop.wait()
+                for task in [*service_tasks, engine_task]:
+                    task.cancel()
+        finally:
+            for driver in reversed(started):
+                with contextlib.suppress(Exception):
+                    await driver.aclose()
+            logger.info("stopped")
