@@ -22,6 +22,7 @@ class Recorder:
         self.name = name
         self.status = DeviceStatus.OK
         self.sent: list[tuple[float, Effect]] = []
+        self.got_one = asyncio.Event()
         self._clock = clock
         self._fail = fail
 
@@ -32,6 +33,7 @@ class Recorder:
         if self._fail:
             raise RuntimeError("driver bug")
         self.sent.append((self._clock.now(), effect))
+        self.got_one.set()
 
     async def aclose(self) -> None:
         pass
@@ -60,8 +62,7 @@ async def test_pre_wait_fires_on_time_without_polling() -> None:
         went = clock.now()
         assert loop.submit(Go(source="test"))
         async with asyncio.timeout(5):
-            while not desk.sent:
-                await asyncio.sleep(0.01)
+            await desk.got_one.wait()
         fired_after = desk.sent[0][0] - went
         assert 0.15 <= fired_after < 0.25
         # One wake-up for the GO, one for the pre-wait's end: no fixed-rate tick.

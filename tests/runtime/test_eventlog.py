@@ -19,7 +19,8 @@ def test_ignored_command_line_says_why() -> None:
         at=1.0, command="Go", reason=IgnoredReason.LOCKED_OUT, detail='say "hi"', source="osc"
     )
     assert format_event(event) == (
-        'event=command-ignored at=1.000 command=Go reason=locked-out detail="say \\"hi\\"" source=osc'
+        "event=command-ignored at=1.000 command=Go reason=locked-out"
+        ' detail="say \\"hi\\"" source=osc'
     )
 
 

@@ -19,17 +19,15 @@ MAX_LINE = 4096
 
 def describe_snapshot(snapshot: EngineSnapshot) -> str:
     """A short status block: standby per list and running cues with time left."""
-    lines = []
-    for cue_list in snapshot.lists:
-        lines.append(
-            f"  list {cue_list.id}: standby {cue_list.standby or '(end)'}"
-            f"  next {cue_list.next or '-'}"
-        )
-    for running in snapshot.running:
-        lines.append(
-            f"  cue {running.number} {running.name!r}: {running.state.value}"
-            f" {running.progress:4.0%}  {running.remaining:.1f} s left"
-        )
+    lines = [
+        f"  list {cue_list.id}: standby {cue_list.standby or '(end)'}  next {cue_list.next or '-'}"
+        for cue_list in snapshot.lists
+    ]
+    lines.extend(
+        f"  cue {running.number} {running.name!r}: {running.state.value}"
+        f" {running.progress:4.0%}  {running.remaining:.1f} s left"
+        for running in snapshot.running
+    )
     if not snapshot.running:
         lines.append("  nothing running")
     if snapshot.panic_until is not None:

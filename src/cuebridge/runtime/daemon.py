@@ -1,11 +1,12 @@
-"""The daemon: starts the outputs and the engine loop, runs until asked to stop, shuts down cleanly."""
+"""The daemon: starts outputs and the engine loop, runs until told to stop, shuts down cleanly."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
+from typing import Any
 
 from cuebridge.core.engine import CueEngine
 from cuebridge.core.model import Show
@@ -17,7 +18,7 @@ from cuebridge.runtime.router import Router
 
 logger = logging.getLogger(__name__)
 
-Service = Callable[["Daemon"], Awaitable[None]]
+Service = Callable[["Daemon"], Coroutine[Any, Any, None]]
 """A task that runs beside the engine (console, control inputs, web panel) until cancelled."""
 
 

@@ -39,7 +39,7 @@ def format_event(
     fields: list[tuple[str, object]] = [("event", event_name(event))]
     for field in dataclasses.fields(event):
         value = getattr(event, field.name)
-        if value == "" or value is None and field.name != "number":
+        if value == "" or (value is None and field.name != "number"):
             continue
         fields.append((field.name, "none" if value is None else value))
         if field.name == "number" and names and value in names:
