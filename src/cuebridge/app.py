@@ -12,6 +12,7 @@ from pathlib import Path
 from cuebridge.config.profiles import ProfileCatalog, default_profile_dirs
 from cuebridge.config.showfile import load_show
 from cuebridge.control.console import Console, open_stdin_reader
+from cuebridge.core.engine import CONTROL_DEVICE
 from cuebridge.core.model import Show
 from cuebridge.drivers.base import OutputDriver
 from cuebridge.drivers.logging_output import LoggingOutput
@@ -36,7 +37,11 @@ def load(show_path: Path, extra_profile_dirs: Sequence[Path] = ()) -> Show:
 
 def build_outputs(show: Show) -> dict[str, OutputDriver]:
     """One output per device. Protocol drivers are not wired yet: every device is logged."""
-    return {name: LoggingOutput(name, device.profile) for name, device in show.devices.items()}
+    return {
+        name: LoggingOutput(name, device.profile)
+        for name, device in show.devices.items()
+        if name != CONTROL_DEVICE
+    }
 
 
 async def console_service(daemon: Daemon) -> None:

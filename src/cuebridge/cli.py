@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from cuebridge import __version__, app
-from cuebridge.config.showfile import show_json_schema
+from cuebridge.config.showfile import load_show, show_json_schema
 from cuebridge.errors import InputFileError
 
 LOG_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
@@ -88,7 +88,7 @@ def _check(paths: list[Path], profile_dirs: list[Path]) -> int:
     failed = 0
     for path in paths:
         try:
-            show = app.load_show(path, catalog)
+            show = load_show(path, catalog)
         except InputFileError as err:
             failed += 1
             print(str(err), file=sys.stderr)

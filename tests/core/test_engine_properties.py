@@ -82,6 +82,8 @@ def test_invariants_hold_for_any_command_sequence(sequence: list[tuple[float, Co
     now = 0.0
     for gap, command in sequence:
         now += gap
+        # Steps due by `now` happen before the command (engine rule 2), and may move the standby.
+        engine.advance(now)
         before = engine.snapshot(now).lists[0].standby
         out = engine.handle(command, now)
         snap = engine.snapshot(now)
