@@ -10,6 +10,10 @@ Rules:
 5. GO with nothing standing by (past the last cue) does nothing and reports END_OF_LIST.
    Firing a cue that is already running does nothing to it and reports ALREADY_RUNNING;
    a GO still moves the standby on, so the next GO fires the next cue.
+
+The module is longer than the house 500-line ceiling on purpose: firing, continuing,
+following, group completion and control cues call one another, and keeping that state
+machine in one place is what keeps its transitions readable. Playhead and views live apart.
 """
 
 from __future__ import annotations
@@ -48,13 +52,13 @@ from cuebridge.core.events import (
     IgnoredReason,
     PanicFinished,
     PanicStarted,
-    StandbyChanged,
     Trigger,
 )
-from cuebridge.core.model import Action, ContinueMode, Cue, CueList, Show
+from cuebridge.core.model import Action, Cue, CueList, Show
 from cuebridge.core.params import ParamStore
 from cuebridge.core.playback import Instance
-from cuebridge.core.snapshot import CueState, EngineSnapshot, ListState, RunningCue
+from cuebridge.core.playhead import Playhead
+from cuebridge.core.snapshot import CueState, EngineSnapshot, running_view
 
 CONTROL_DEVICE = "show"
 """Reserved device whose actions (start, stop, ...) act on other cues of the show."""
@@ -92,10 +96,7 @@ class CueEngine:
         for cue_list in show.cue_lists:
             for position, cue in enumerate(cue_list.cues):
                 self._index(cue, cue_list.id, position)
-        self._armed = {number: entry.cue.armed for number, entry in self._cues.items()}
-        self._standby: dict[str, int | None] = {
-            cl.id: self._armed_from(cl.id, 0, +1) for cl in show.cue_lists
-        }
+        self._playhead = Playhead(self._lists, {n: entry.cue for n, entry in self._cues.items()})
         self._instances: dict[int, Instance] = {}
         self._running: dict[str, int] = {}
         self._history: dict[str, CueState] = {}
@@ -142,16 +143,16 @@ class CueEngine:
         states = dict(self._history)
         running = []
         for inst in self._instances.values():
-            view = self._running_view(inst, at)
+            view = running_view(inst, at)
             states[inst.cue.number] = view.state
             running.append(view)
         locked = self._locked_until()
         return EngineSnapshot(
             at=at,
-            lists=tuple(self._list_state(cl) for cl in self._show.cue_lists),
+            lists=tuple(self._playhead.list_state(cl) for cl in self._show.cue_lists),
             running=tuple(running),
             cue_states=states,
-            disarmed=frozenset(n for n, armed in self._armed.items() if not armed),
+            disarmed=self._playhead.disarmed(),
             go_locked_until=locked if locked is not None and locked > at else None,
             panic_until=self._panic_until,
             actual_starts=dict(self._actual_starts),
@@ -196,7 +197,7 @@ class CueEngine:
             return
         if self._check_lockout(command, now, out):
             return
-        position = self._standby[list_id]
+        position = self._playhead.position(list_id)
         if position is None:
             detail = (
                 f"nothing is standing by in list '{list_id}' (end of list): load a cue or reset"
@@ -224,7 +225,7 @@ class CueEngine:
         entry = self._lookup(command, number, now, out)
         if entry is None:
             return
-        if not self._armed[number]:
+        if not self._playhead.is_armed(number):
             self._ignore(out, now, command, IgnoredReason.DISARMED, f"cue {number} is disarmed")
             return
         if guarded:
@@ -246,17 +247,19 @@ class CueEngine:
         if list_id not in self._lists:
             self._ignore(out, now, command, IgnoredReason.UNKNOWN_LIST, f"no cue list '{list_id}'")
             return
-        current = self._standby[list_id]
+        current = self._playhead.position(list_id)
         count = len(self._lists[list_id].cues)
         if isinstance(command, StandbyNext):
             if current is None:
                 detail = f"list '{list_id}' is already past its last cue"
                 self._ignore(out, now, command, IgnoredReason.END_OF_LIST, detail)
                 return
-            self._set_standby(list_id, self._armed_from(list_id, current + 1, +1), now, out)
+            self._set_standby(
+                list_id, self._playhead.armed_from(list_id, current + 1, +1), now, out
+            )
             return
         start = count - 1 if current is None else current - 1
-        previous = self._armed_from(list_id, start, -1)
+        previous = self._playhead.armed_from(list_id, start, -1)
         if previous is None:
             detail = f"no armed cue before the standby in list '{list_id}'"
             self._ignore(out, now, command, IgnoredReason.NOTHING_TO_DO, detail)
@@ -333,7 +336,7 @@ class CueEngine:
             self._history.clear()
             self._last_go = None
             for list_id in self._lists:
-                self._set_standby(list_id, self._armed_from(list_id, 0, +1), now, out)
+                self._set_standby(list_id, self._playhead.armed_from(list_id, 0, +1), now, out)
         out.events.append(AllStopped(at=now, reset=reset, source=source))
 
     def _arm(self, number: str, armed: bool, now: float, out: Outcome, source: str) -> None:
@@ -341,20 +344,20 @@ class CueEngine:
         entry = self._lookup(command, number, now, out)
         if entry is None:
             return
-        if self._armed[number] == armed:
+        if self._playhead.is_armed(number) == armed:
             state = "armed" if armed else "disarmed"
             self._ignore(
                 out, now, command, IgnoredReason.NOTHING_TO_DO, f"cue {number} is already {state}"
             )
             return
-        self._armed[number] = armed
+        self._playhead.set_armed(number, armed)
         out.events.append(ArmChanged(at=now, number=number, armed=armed, source=source))
         if (
             not armed
             and entry.position is not None
-            and self._standby[entry.cue_list] == entry.position
+            and self._playhead.position(entry.cue_list) == entry.position
         ):
-            moved = self._armed_from(entry.cue_list, entry.position + 1, +1)
+            moved = self._playhead.armed_from(entry.cue_list, entry.position + 1, +1)
             self._set_standby(entry.cue_list, moved, now, out)
 
     # ----------------------------------------------------------------- timeline
@@ -438,9 +441,9 @@ class CueEngine:
         if (
             parent is None
             and entry.position is not None
-            and self._standby[list_id] == entry.position
+            and self._playhead.position(list_id) == entry.position
         ):
-            self._move_standby_past(list_id, entry.position, at, out)
+            self._emit(out, self._playhead.move_past(list_id, entry.position, at))
         if cue.number in self._running:
             detail = f"cue {cue.number} is already running; stop it to fire it again"
             out.events.append(
@@ -453,7 +456,7 @@ class CueEngine:
                 )
             )
             return None
-        hollow = not self._armed[cue.number]
+        hollow = not self._playhead.is_armed(cue.number)
         inst = Instance(
             id=self._next_id,
             cue=cue,
@@ -539,39 +542,13 @@ class CueEngine:
             family.extend(self._instances[kid] for kid in member.children if kid in self._instances)
         return family
 
-    # ----------------------------------------------------------------- standby
-
-    def _armed_from(self, list_id: str, start: int, step: int) -> int | None:
-        cues = self._lists[list_id].cues
-        position = start
-        while 0 <= position < len(cues):
-            if self._armed[cues[position].number]:
-                return position
-            position += step
-        return None
-
-    def _move_standby_past(self, list_id: str, position: int, at: float, out: Outcome) -> None:
-        cues = self._lists[list_id].cues
-        last = position
-        while last + 1 < len(cues) and cues[last].continue_mode is not ContinueMode.NONE:
-            last += 1
-        self._set_standby(list_id, self._armed_from(list_id, last + 1, +1), at, out)
-
     def _set_standby(self, list_id: str, position: int | None, at: float, out: Outcome) -> None:
-        if self._standby[list_id] != position:
-            self._standby[list_id] = position
-            number = None if position is None else self._lists[list_id].cues[position].number
-            out.events.append(StandbyChanged(at=at, cue_list=list_id, number=number))
+        self._emit(out, self._playhead.set(list_id, position, at))
 
-    def _list_state(self, cue_list: CueList) -> ListState:
-        position = self._standby[cue_list.id]
-        after = None if position is None else self._armed_from(cue_list.id, position + 1, +1)
-        return ListState(
-            id=cue_list.id,
-            name=cue_list.name,
-            standby=None if position is None else cue_list.cues[position].number,
-            next=None if after is None else cue_list.cues[after].number,
-        )
+    @staticmethod
+    def _emit(out: Outcome, event: Event | None) -> None:
+        if event is not None:
+            out.events.append(event)
 
     # ----------------------------------------------------------------- helpers
 
@@ -611,7 +588,7 @@ class CueEngine:
             detail = f"cue {number} is inside a group: GO or load its group, or start it"
             self._ignore(out, now, command, IgnoredReason.INSIDE_GROUP, detail)
             return None
-        if not self._armed[number]:
+        if not self._playhead.is_armed(number):
             self._ignore(out, now, command, IgnoredReason.DISARMED, f"cue {number} is disarmed")
             return None
         return entry
@@ -639,36 +616,6 @@ class CueEngine:
             return list(self._instances.values())
         inst = self._instance_of(command, number, now, out)
         return None if inst is None else self._family(inst)
-
-    def _running_view(self, inst: Instance, at: float) -> RunningCue:
-        clock = inst.paused_at if inst.paused_at is not None else at
-        duration = inst.planned_end - inst.action_at
-        if inst.paused_at is not None:
-            state = CueState.PAUSED
-        elif inst.finished:
-            state = CueState.POST_WAIT
-        elif not inst.action_started:
-            state = CueState.PRE_WAIT
-        else:
-            state = CueState.RUNNING
-        if clock < inst.action_at:
-            progress = 0.0
-        elif duration <= 0.0:
-            progress = 1.0
-        else:
-            progress = min(1.0, (clock - inst.action_at) / duration)
-        return RunningCue(
-            number=inst.cue.number,
-            name=inst.cue.name,
-            cue_list=inst.cue_list,
-            state=state,
-            started_at=inst.t0,
-            action_at=inst.action_at,
-            ends_at=inst.planned_end,
-            elapsed=inst.elapsed(at),
-            remaining=max(0.0, inst.planned_end - clock),
-            progress=progress,
-        )
 
     @staticmethod
     def _ignore(

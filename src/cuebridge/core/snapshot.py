@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 
+from cuebridge.core.playback import Instance
+
 
 class CueState(Enum):
     """What a cue is doing, as shown on the cue list."""
@@ -60,3 +62,35 @@ class EngineSnapshot:
     actual_starts: Mapping[str, float] = field(default_factory=dict)
     """Engine time each cue last fired, for planned-versus-actual run of show."""
     fades_in_flight: int = 0
+
+
+def running_view(inst: Instance, at: float) -> RunningCue:
+    """How a running cue looks at `at`: state, progress and time left of its action."""
+    clock = inst.paused_at if inst.paused_at is not None else at
+    duration = inst.planned_end - inst.action_at
+    if inst.paused_at is not None:
+        state = CueState.PAUSED
+    elif inst.finished:
+        state = CueState.POST_WAIT
+    elif not inst.action_started:
+        state = CueState.PRE_WAIT
+    else:
+        state = CueState.RUNNING
+    if clock < inst.action_at:
+        progress = 0.0
+    elif duration <= 0.0:
+        progress = 1.0
+    else:
+        progress = min(1.0, (clock - inst.action_at) / duration)
+    return RunningCue(
+        number=inst.cue.number,
+        name=inst.cue.name,
+        cue_list=inst.cue_list,
+        state=state,
+        started_at=inst.t0,
+        action_at=inst.action_at,
+        ends_at=inst.planned_end,
+        elapsed=inst.elapsed(at),
+        remaining=max(0.0, inst.planned_end - clock),
+        progress=progress,
+    )
