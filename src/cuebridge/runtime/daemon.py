@@ -50,8 +50,12 @@ class Daemon:
         started: list[OutputDriver] = []
         try:
             for driver in self.drivers.values():
-                await driver.start()
                 started.append(driver)
+                try:
+                    await driver.start()
+                except Exception as err:
+                    # One unreachable or misconfigured device must not keep the show from running.
+                    logger.error("device %s failed to start: %s", driver.name, err)
             async with asyncio.TaskGroup() as group:
                 engine_task = group.create_task(self.loop.run(), name="engine")
                 service_tasks = [
