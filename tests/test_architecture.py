@@ -24,7 +24,7 @@ FORBIDDEN = {
     "subprocess",
     "os",
 }
-PURE_PACKAGES = ["core", "protocols"]
+PURE_PACKAGES = ["core", "protocols", "render"]
 
 
 def imported_modules(path: Path) -> set[str]:

@@ -26,6 +26,8 @@ version: 1
 connection: {transport: udp, host: 127.0.0.1, port: 9000}
 actions:
   fader:
+    osc:
+      - {address: "/ch/{channel:02d}/mix/fader", args: [{type: f, value: "{level}"}]}
     params:
       channel: {type: int, min: 1, max: 32}
       level: {type: float, min: -90, max: 10, unit: dB, fade: true, home: -90, panic: true}
@@ -115,7 +117,7 @@ def test_unknown_fields_with_did_you_mean() -> None:
     text = VALID.replace("version: 1", "version: 1\nvendr: Acme").replace("unit: dB", "units: dB")
     assert profile_problems(text) == [
         'test-desk.yaml:5:1: vendr: unknown field "vendr" (did you mean "vendor"?)',
-        'test-desk.yaml:11:47: actions.fader.params.level.units: unknown field "units" '
+        'test-desk.yaml:13:47: actions.fader.params.level.units: unknown field "units" '
         '(did you mean "unit"?)',
     ]
 
@@ -171,6 +173,8 @@ def test_bad_names_and_transport() -> None:
         'got "udp"',
         "test-desk.yaml:7:3: actions.Fader: expected a action name of lowercase letters, digits, "
         '"-" or "_", starting with a letter, got "Fader"',
+        "test-desk.yaml:9:7: actions.Fader.osc: expected no osc section on a midi profile "
+        "(only osc profiles send OSC), got a list",
     ]
 
 

@@ -6,9 +6,11 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from cuebridge.config.fields import (
+    ERROR_TYPE,
     Flag,
     Name,
     Number,
@@ -19,6 +21,8 @@ from cuebridge.config.fields import (
     choice_check,
     choice_schema,
 )
+from cuebridge.render.osc import BOOL_FORMS, OSC_ARG_TYPES, TemplateProblem, check_osc
+from cuebridge.render.scales import SCALE_NAMES
 
 PROFILE_VERSION = 1
 """The profile format version this cuebridge reads."""
@@ -34,6 +38,9 @@ PROTOCOL_TRANSPORTS: Mapping[str, tuple[str, ...]] = MappingProxyType(
 ParamType = Annotated[str, choice_check(PARAM_TYPES), choice_schema(PARAM_TYPES)]
 Protocol = Annotated[str, choice_check(PROTOCOLS), choice_schema(PROTOCOLS)]
 Transport = Annotated[str, choice_check(TRANSPORTS), choice_schema(TRANSPORTS)]
+OscArgType = Annotated[str, choice_check(OSC_ARG_TYPES), choice_schema(OSC_ARG_TYPES)]
+ScaleName = Annotated[str, choice_check(SCALE_NAMES), choice_schema(SCALE_NAMES)]
+BoolForm = Annotated[str, choice_check(BOOL_FORMS), choice_schema(BOOL_FORMS)]
 
 
 class FileModel(BaseModel):
@@ -65,11 +72,45 @@ class ParamSpec(FileModel):
         return self.default is None
 
 
+class OscArgSpec(FileModel):
+    """One argument of an OSC message template."""
+
+    model_config = ConfigDict(serialize_by_alias=True)  # merged with FileModel's: dumps "as"
+
+    type: OscArgType
+    value: Scalar | None = None
+    """A literal, or "{param}" naming one of the action's parameters; `s` takes a template."""
+    scale: ScaleName | None = None
+    """i, f and d only: a named scaling applied to the value (render/scales.py)."""
+    invert: Flag = False
+    """Bool values only: send the opposite (X32 `/mix/on` 1 means unmuted)."""
+    as_: BoolForm | None = Field(default=None, alias="as")
+    """Required with type bool: `int` sends i 1/0, `tf` sends the tag T or F."""
+
+
+class OscMessageSpec(FileModel):
+    """One OSC message an action sends: an address template and its arguments."""
+
+    address: Text
+    """An OSC address; {param} and {param:02d} fields are filled from the action's parameters."""
+    args: tuple[OscArgSpec, ...] = ()
+
+
 class ActionSpec(FileModel):
-    """A named thing a device can do, with its parameters (rendering sections come later)."""
+    """A named thing a device can do, with its parameters and how it renders to messages."""
 
     description: Text = ""
     params: dict[str, ParamSpec] = Field(default_factory=dict)
+    osc: Annotated[list[OscMessageSpec], Field(min_length=1)] | None = None
+    """OSC profiles only (and required there): the messages the action sends, in order."""
+
+    @model_validator(mode="after")
+    def _check_osc(self) -> ActionSpec:
+        types = {name: spec.type for name, spec in self.params.items()}
+        problems = check_osc(self.osc or (), types)
+        if problems:
+            raise ValidationError.from_exception_data(type(self).__name__, _details(problems))
+        return self
 
     @property
     def fade_params(self) -> tuple[str, ...]:
@@ -102,3 +143,30 @@ class Profile(FileModel):
     def id(self) -> str:
         """The profile id, equal to its file's stem."""
         return self.profile
+
+    @model_validator(mode="after")
+    def _check_osc_sections(self) -> Profile:
+        problems: list[TemplateProblem] = []
+        expected = f"no osc section on a {self.protocol} profile (only osc profiles send OSC)"
+        for name, action in self.actions.items():
+            loc = ("actions", name, "osc")
+            if self.protocol == "osc" and action.osc is None:
+                problems.append(TemplateProblem(loc, "", None))
+            elif self.protocol != "osc" and action.osc is not None:
+                problems.append(TemplateProblem(loc, expected, list(action.osc)))
+        if problems:
+            raise ValidationError.from_exception_data(type(self).__name__, _details(problems))
+        return self
+
+
+def _details(problems: list[TemplateProblem]) -> list[InitErrorDetails]:
+    """Template problems as pydantic errors, worded by config.validation like every other."""
+    details: list[InitErrorDetails] = []
+    for problem in problems:
+        if problem.expected:
+            context = {"expected": problem.expected, "suffix": problem.suffix}
+            error = PydanticCustomError(ERROR_TYPE, "{expected}", context)
+        else:
+            error = PydanticCustomError("missing", "Field required")
+        details.append(InitErrorDetails(type=error, loc=problem.loc, input=problem.value))
+    return details
