@@ -6,17 +6,23 @@ import asyncio
 import logging
 import os
 import signal
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from cuebridge.config.profile_model import Profile
 from cuebridge.config.profiles import ProfileCatalog, default_profile_dirs
 from cuebridge.config.showfile import load_show
 from cuebridge.control.console import Console, open_stdin_reader
 from cuebridge.core.engine import CONTROL_DEVICE
-from cuebridge.core.model import Show
+from cuebridge.core.model import Device, ParamValue, Show
 from cuebridge.drivers.base import OutputDriver
 from cuebridge.drivers.logging_output import LoggingOutput
-from cuebridge.runtime.clock import MonotonicClock
+from cuebridge.drivers.osc_output import OscOutput
+from cuebridge.drivers.osc_transport import OscTransport, TcpOscTransport, UdpOscTransport
+from cuebridge.drivers.sacn_output import sacn_output_for
+from cuebridge.protocols.osc import OscMessage
+from cuebridge.render.osc import render_osc
+from cuebridge.runtime.clock import Clock, MonotonicClock
 from cuebridge.runtime.daemon import Daemon, Service
 
 logger = logging.getLogger(__name__)
@@ -30,18 +36,47 @@ def load_catalog(extra_dirs: Sequence[Path] = ()) -> ProfileCatalog:
     return ProfileCatalog.load([*default_profile_dirs(), *extra_dirs])
 
 
-def load(show_path: Path, extra_profile_dirs: Sequence[Path] = ()) -> Show:
-    """Load and validate a show file; raises ShowError or ProfileError with every problem."""
-    return load_show(show_path, load_catalog(extra_profile_dirs))
+def load(show_path: Path, catalog: ProfileCatalog) -> Show:
+    """Load and validate a show file; raises ShowError with every problem."""
+    return load_show(show_path, catalog)
 
 
-def build_outputs(show: Show) -> dict[str, OutputDriver]:
-    """One output per device. Protocol drivers are not wired yet: every device is logged."""
-    return {
-        name: LoggingOutput(name, device.profile)
-        for name, device in show.devices.items()
-        if name != CONTROL_DEVICE
-    }
+def build_outputs(
+    show: Show, catalog: ProfileCatalog, clock: Clock, state_dir: Path | None
+) -> dict[str, OutputDriver]:
+    """One output per device: OSC and sACN devices get real drivers, the rest are logged."""
+    outputs: dict[str, OutputDriver] = {}
+    for name, device in show.devices.items():
+        profile = catalog.get(device.profile)
+        if name == CONTROL_DEVICE or profile is None:
+            continue
+        try:
+            if profile.protocol == "osc":
+                outputs[name] = _osc_output(device, profile, clock)
+            elif profile.protocol == "sacn":
+                outputs[name] = sacn_output_for(device, clock, state_dir)
+        except (ValueError, KeyError) as err:
+            logger.error("device %s: cannot build its output (%s); it will be logged", name, err)
+        outputs.setdefault(name, LoggingOutput(name, device.profile))
+    return outputs
+
+
+def _osc_output(device: Device, profile: Profile, clock: Clock) -> OscOutput:
+    host = str(device.connection.get("host", "127.0.0.1"))
+    port = int(device.connection["port"])
+    transport_name = str(device.connection.get("transport", "udp"))
+    transport: OscTransport
+    if transport_name == "udp":
+        transport = UdpOscTransport(host, port)
+    else:
+        transport = TcpOscTransport(
+            host, port, "slip" if transport_name == "tcp-slip" else "length"
+        )
+
+    def render(action: str, params: Mapping[str, ParamValue]) -> list[OscMessage]:
+        return render_osc(profile.actions[action], params)
+
+    return OscOutput(device.name, transport, render, clock)
 
 
 async def console_service(daemon: Daemon) -> None:
@@ -53,10 +88,13 @@ async def console_service(daemon: Daemon) -> None:
     await console.run(reader)
 
 
-def build_daemon(show: Show, *, console: bool) -> Daemon:
+def build_daemon(
+    show: Show, catalog: ProfileCatalog, *, console: bool, state_dir: Path | None = None
+) -> Daemon:
     """Wire a daemon for `show`."""
+    clock = MonotonicClock()
     services: tuple[Service, ...] = (console_service,) if console else ()
-    return Daemon(show, build_outputs(show), MonotonicClock(), services)
+    return Daemon(show, build_outputs(show, catalog, clock, state_dir), clock, services)
 
 
 async def serve(daemon: Daemon) -> None:
@@ -83,6 +121,10 @@ async def serve(daemon: Daemon) -> None:
             loop.remove_signal_handler(signum)
 
 
-def run(show: Show, *, console: bool = True) -> None:
+def run(
+    show: Show, catalog: ProfileCatalog, *, console: bool = True, state_dir: Path | None = None
+) -> None:
     """Run the daemon for `show` until stopped."""
-    asyncio.run(serve(build_daemon(show, console=console)))
+    if state_dir is not None:
+        state_dir.mkdir(parents=True, exist_ok=True)
+    asyncio.run(serve(build_daemon(show, catalog, console=console, state_dir=state_dir)))

@@ -36,9 +36,11 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run a show")
     run.add_argument("show", type=Path)
     run.add_argument("--no-console", action="store_true", help="do not read commands from stdin")
+    run.add_argument("--state-dir", type=Path, help="where state lives (today: the sACN CID)")
 
     demo = sub.add_parser("demo", help="run the bundled demo show")
     demo.add_argument("--no-console", action="store_true", help="do not read commands from stdin")
+    demo.add_argument("--state-dir", type=Path, help="where state lives (today: the sACN CID)")
 
     check = sub.add_parser("check", help="validate show files; exit 1 listing every problem")
     check.add_argument("shows", type=Path, nargs="+")
@@ -56,9 +58,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         match args.command:
             case "run":
-                return _run(args.show, args.profiles, console=not args.no_console)
+                return _run(args.show, args.profiles, not args.no_console, args.state_dir)
             case "demo":
-                return _run(app.DEMO_SHOW, args.profiles, console=not args.no_console)
+                return _run(app.DEMO_SHOW, args.profiles, not args.no_console, args.state_dir)
             case "check":
                 return _check(args.shows, args.profiles)
             case "schema":
@@ -72,14 +74,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 2
 
 
-def _run(show_path: Path, profile_dirs: list[Path], *, console: bool) -> int:
+def _run(show_path: Path, profile_dirs: list[Path], console: bool, state_dir: Path | None) -> int:
+    catalog = app.load_catalog(profile_dirs)
     try:
-        show = app.load(show_path, profile_dirs)
+        show = app.load(show_path, catalog)
     except InputFileError as err:
         print(f"cuebridge: not starting, {show_path} has problems:", file=sys.stderr)
         print(str(err), file=sys.stderr)
         return 1
-    app.run(show, console=console)
+    app.run(show, catalog, console=console, state_dir=state_dir)
     return 0
 
 
