@@ -11,7 +11,6 @@ from pathlib import Path
 
 from cuebridge.config.profile_model import Profile
 from cuebridge.config.profiles import ProfileCatalog, default_profile_dirs
-from cuebridge.config.showfile import load_show
 from cuebridge.control.console import Console, open_stdin_reader
 from cuebridge.core.engine import CONTROL_DEVICE
 from cuebridge.core.model import Device, ParamValue, Show
@@ -34,11 +33,6 @@ DEMO_SHOW = REPO_ROOT / "show_files" / "keynote.yaml"
 def load_catalog(extra_dirs: Sequence[Path] = ()) -> ProfileCatalog:
     """Load the bundled profiles plus any extra profile directories."""
     return ProfileCatalog.load([*default_profile_dirs(), *extra_dirs])
-
-
-def load(show_path: Path, catalog: ProfileCatalog) -> Show:
-    """Load and validate a show file; raises ShowError with every problem."""
-    return load_show(show_path, catalog)
 
 
 def build_outputs(

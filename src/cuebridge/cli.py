@@ -77,7 +77,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(show_path: Path, profile_dirs: list[Path], console: bool, state_dir: Path | None) -> int:
     catalog = app.load_catalog(profile_dirs)
     try:
-        show = app.load(show_path, catalog)
+        show = load_show(show_path, catalog)
     except InputFileError as err:
         print(f"cuebridge: not starting, {show_path} has problems:", file=sys.stderr)
         print(str(err), file=sys.stderr)
