@@ -7,7 +7,7 @@ from enum import Enum, IntEnum
 from typing import Final, TypedDict
 
 from cuebridge.errors import CuebridgeError
-from cuebridge.protocols.mtc import FrameRate
+from cuebridge.protocols.mtc import FrameRate, check_time_fields
 
 ALL_CALL: Final = 0x7F
 MAX_SYSEX_LENGTH: Final = 128
@@ -160,16 +160,10 @@ class StandardTime:
     status: int | None = None
 
     def __post_init__(self) -> None:
-        for name, value, limit in (
-            ("hours", self.hours, 24),
-            ("minutes", self.minutes, 60),
-            ("seconds", self.seconds, 60),
-            ("frames", self.frames, self.rate.nominal),
-            ("subframes", self.subframes, 100),
-            ("status", self.status or 0, 128),
-        ):
-            if not isinstance(value, int) or not 0 <= value < limit:
-                raise ValueError(f"MSC time {name} must be 0-{limit - 1}, got {value!r}")
+        extra = (("subframes", self.subframes, 100), ("status", self.status or 0, 128))
+        check_time_fields(
+            "MSC time", self.hours, self.minutes, self.seconds, self.frames, self.rate, extra
+        )
 
     def encode(self) -> bytes:
         """The five wire bytes."""

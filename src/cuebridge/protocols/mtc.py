@@ -43,6 +43,27 @@ class FrameRate(Enum):
         return 144 * _DF_FRAMES_PER_10_MIN if self.drop_frame else 86_400 * self.nominal
 
 
+def check_time_fields(
+    what: str,
+    hours: int,
+    minutes: int,
+    seconds: int,
+    frames: int,
+    rate: FrameRate,
+    extra: tuple[tuple[str, object, int], ...] = (),
+) -> None:
+    """Raise ValueError unless every field is an int in its range (hours < 24, frames < fps)."""
+    for name, value, limit in (
+        ("hours", hours, 24),
+        ("minutes", minutes, 60),
+        ("seconds", seconds, 60),
+        ("frames", frames, rate.nominal),
+        *extra,
+    ):
+        if not isinstance(value, int) or not 0 <= value < limit:
+            raise ValueError(f"{what} {name} must be 0-{limit - 1}, got {value!r}")
+
+
 @dataclass(frozen=True, slots=True)
 class Timecode:
     """An SMPTE timecode label (hours, minutes, seconds, frames) at a frame rate.
@@ -58,14 +79,9 @@ class Timecode:
     rate: FrameRate
 
     def __post_init__(self) -> None:
-        for name, value, limit in (
-            ("hours", self.hours, 24),
-            ("minutes", self.minutes, 60),
-            ("seconds", self.seconds, 60),
-            ("frames", self.frames, self.rate.nominal),
-        ):
-            if not isinstance(value, int) or not 0 <= value < limit:
-                raise ValueError(f"timecode {name} must be 0-{limit - 1}, got {value!r}")
+        check_time_fields(
+            "timecode", self.hours, self.minutes, self.seconds, self.frames, self.rate
+        )
         if self.rate.drop_frame and self.seconds == 0 and self.frames < 2 and self.minutes % 10:
             raise ValueError(f"{self} does not exist in drop-frame timecode")
 
