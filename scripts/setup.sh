@@ -25,3 +25,12 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   .venv/bin/python -m pip install --quiet -e ".[dev]"
   touch "$stamp"
 fi
+
+# The web panel's browser-side libraries come from npm (package-lock.json) and are served by the
+# daemon itself: a venue has no internet.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  if ! command -v npm >/dev/null && command -v apt-get >/dev/null && [ "$(id -u)" -eq 0 ]; then
+    apt-get update -qq && apt-get install -y -qq npm >/dev/null
+  fi
+  npm ci --no-audit --no-fund --loglevel=error
+fi

@@ -15,6 +15,8 @@ from cuebridge.runtime.clock import Clock
 from cuebridge.runtime.engine_loop import EngineLoop
 from cuebridge.runtime.eventlog import EventLogger
 from cuebridge.runtime.router import Router
+from cuebridge.runtime.status import StatusBoard
+from cuebridge.sim.base import SimulatedDevice
 
 logger = logging.getLogger(__name__)
 
@@ -31,10 +33,16 @@ class Daemon:
         drivers: Mapping[str, OutputDriver],
         clock: Clock,
         services: tuple[Service, ...] = (),
+        *,
+        status_board: StatusBoard | None = None,
+        simulators: Mapping[str, SimulatedDevice] | None = None,
     ) -> None:
         self.show = show
         self.drivers = dict(drivers)
         self.clock = clock
+        self.status_board = status_board or StatusBoard(clock)
+        self.simulators: dict[str, SimulatedDevice] = dict(simulators or {})
+        """Started simulators standing in for devices (rehearsal mode); closed on shutdown."""
         self.loop = EngineLoop(CueEngine(show), clock, Router(self.drivers))
         self.loop.add_listener(EventLogger(show))
         self._services = services
@@ -76,4 +84,7 @@ class Daemon:
             for driver in reversed(started):
                 with contextlib.suppress(Exception):
                     await driver.aclose()
+            for sim in reversed(self.simulators.values()):
+                with contextlib.suppress(Exception):
+                    await sim.aclose()
             logger.info("stopped")

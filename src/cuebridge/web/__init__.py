@@ -1,0 +1,1 @@
+"""The web panel and HTTP API, served by the daemon with aiohttp and python-socketio."""
