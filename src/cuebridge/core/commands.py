@@ -10,6 +10,9 @@ class Command:
     """Base of every command."""
 
     source: str = ""
+    """Who sent it, as `channel:detail` (console, web:operator@127.0.0.1, osc:127.0.0.1:53001)."""
+    role: str = ""
+    """The sender's role when it was checked (viewer, operator, admin); empty for local."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

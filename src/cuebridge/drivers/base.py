@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import Enum
 from typing import Protocol
 
@@ -17,6 +18,14 @@ class DeviceStatus(Enum):
     UNREACHABLE = "unreachable"
     SIMULATED = "simulated"
     LOGGING = "logging"
+
+
+StatusReporter = Callable[[DeviceStatus, str], None]
+"""Drivers call this with (status, detail) when their device's health changes."""
+
+
+def ignore_status(status: DeviceStatus, detail: str) -> None:
+    """The default reporter: nobody is listening."""
 
 
 class OutputDriver(Protocol):
