@@ -14,6 +14,7 @@ from cuebridge.drivers.base import OutputDriver
 from cuebridge.runtime.clock import Clock
 from cuebridge.runtime.engine_loop import EngineLoop
 from cuebridge.runtime.eventlog import EventLogger
+from cuebridge.runtime.notices import Notices
 from cuebridge.runtime.router import Router
 from cuebridge.runtime.status import StatusBoard
 from cuebridge.sim.base import SimulatedDevice
@@ -41,6 +42,8 @@ class Daemon:
         self.drivers = dict(drivers)
         self.clock = clock
         self.status_board = status_board or StatusBoard(clock)
+        self.notices = Notices(clock)
+        """Messages for the operators (recovery, rejected reloads, log trouble)."""
         self.simulators: dict[str, SimulatedDevice] = dict(simulators or {})
         """Started simulators standing in for devices (rehearsal mode); closed on shutdown."""
         self.loop = EngineLoop(CueEngine(show), clock, Router(self.drivers))
