@@ -1,4 +1,4 @@
-"""Notices for people: recovered after a crash, a show edit rejected, a disk full; shown in the panel."""
+"""Notices for people: recovery after a crash, a rejected show edit, a full disk; for the panel."""
 
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ class Notices:
         self._listeners.append(listener)
 
     def post(self, level: str, message: str, topic: str = "") -> Notice:
-        """Record and announce a notice; one with the same non-empty topic replaces the older one."""
+        """Record and announce a notice; it replaces an older one with the same non-empty topic."""
         if level not in ("info", "warning", "error"):
             raise ValueError(f"notice level must be info, warning or error, not {level!r}")
         notice = Notice(level=level, message=message, at=self._clock.now(), topic=topic)
