@@ -52,6 +52,7 @@ def test_bundled_profiles_load() -> None:
         "cuebridge",
         "disguise",
         "etc-eos",
+        "etc-eos-msc",
         "generic-midi",
         "generic-osc",
         "generic-sacn",
@@ -61,7 +62,7 @@ def test_bundled_profiles_load() -> None:
         "resolume-arena",
         "yamaha-cl",
     ]
-    assert len(catalog) == 12
+    assert len(catalog) == 13
     assert "qlab5" in catalog
     assert [profile.id for profile in catalog] == catalog.ids()
 
@@ -168,9 +169,10 @@ def test_param_spec_problems(spec: str, message: str) -> None:
 
 def test_bad_names_and_transport() -> None:
     text = VALID.replace("protocol: osc", "protocol: midi").replace("  fader:", "  Fader:")
+    text = text.replace("transport: udp", "transport: tcp-len")
     assert profile_problems(text) == [
-        "test-desk.yaml:5:25: connection.transport: expected no transport for a midi profile, "
-        'got "udp"',
+        "test-desk.yaml:5:25: connection.transport: expected udp, rtmidi, ipmidi or inproc for a "
+        'midi profile, got "tcp-len"',
         "test-desk.yaml:7:3: actions.Fader: expected a action name of lowercase letters, digits, "
         '"-" or "_", starting with a letter, got "Fader"',
         "test-desk.yaml:9:7: actions.Fader.osc: expected no osc section on a midi profile "

@@ -6,7 +6,15 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    ValidationError,
+    WithJsonSchema,
+    model_validator,
+)
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from cuebridge.config.fields import (
@@ -20,8 +28,18 @@ from cuebridge.config.fields import (
     Version,
     choice_check,
     choice_schema,
+    fail,
+    is_number,
 )
-from cuebridge.render.osc import BOOL_FORMS, OSC_ARG_TYPES, TemplateProblem, check_osc
+from cuebridge.render.midi_check import check_midi
+from cuebridge.render.midi_fields import MIDI_MESSAGE_TYPES, SETTING_KEYS, setting_problems
+from cuebridge.render.osc import (
+    BOOL_FORMS,
+    OSC_ARG_TYPES,
+    PARAMS_EXPECTED,
+    TemplateProblem,
+    check_osc,
+)
 from cuebridge.render.scales import SCALE_NAMES
 
 PROFILE_VERSION = 1
@@ -29,9 +47,12 @@ PROFILE_VERSION = 1
 
 PARAM_TYPES = ("int", "float", "string", "bool", "cue")
 PROTOCOLS = ("osc", "midi", "sacn", "internal")
-TRANSPORTS = ("udp", "tcp-slip", "tcp-len")
+OSC_TRANSPORTS = ("udp", "tcp-slip", "tcp-len")
+MIDI_TRANSPORTS = ("udp", "rtmidi", "ipmidi", "inproc")
+"""Raw MIDI over UDP, system MIDI ports, ipMIDI multicast, in-process (tests); docs/midi.md."""
+TRANSPORTS = (*OSC_TRANSPORTS, *MIDI_TRANSPORTS[1:])
 PROTOCOL_TRANSPORTS: Mapping[str, tuple[str, ...]] = MappingProxyType(
-    {"osc": TRANSPORTS, "sacn": ("udp",), "midi": (), "internal": ()}
+    {"osc": OSC_TRANSPORTS, "sacn": ("udp",), "midi": MIDI_TRANSPORTS, "internal": ()}
 )
 """Which transports make sense per protocol."""
 
@@ -41,6 +62,7 @@ Transport = Annotated[str, choice_check(TRANSPORTS), choice_schema(TRANSPORTS)]
 OscArgType = Annotated[str, choice_check(OSC_ARG_TYPES), choice_schema(OSC_ARG_TYPES)]
 ScaleName = Annotated[str, choice_check(SCALE_NAMES), choice_schema(SCALE_NAMES)]
 BoolForm = Annotated[str, choice_check(BOOL_FORMS), choice_schema(BOOL_FORMS)]
+MidiType = Annotated[str, choice_check(MIDI_MESSAGE_TYPES), choice_schema(MIDI_MESSAGE_TYPES)]
 
 
 class FileModel(BaseModel):
@@ -96,6 +118,43 @@ class OscMessageSpec(FileModel):
     args: tuple[OscArgSpec, ...] = ()
 
 
+class MidiMessageSpec(FileModel):
+    """One MIDI message an action sends; the fields it takes depend on its type (docs/midi.md).
+
+    Number fields take a literal, "{param}" or "{param} - N"; cue, list and path take
+    templates; render/midi_check.py checks them all against the parameters at load time.
+    """
+
+    model_config = ConfigDict(serialize_by_alias=True)
+
+    type: MidiType
+    channel: Scalar | None = None
+    """1-16 as on equipment (0-15 on the wire)."""
+    note: Scalar | None = None
+    velocity: Scalar | None = None
+    control: Scalar | None = None
+    """A controller 0-127, or an MSC SET control number 0-16383."""
+    value: Scalar | None = None
+    """CC 0-127, pitch bend -8192 to 8191 (0 is centre), MSC SET 0-16383."""
+    program: Scalar | None = None
+    data: tuple[Scalar, ...] | None = None
+    """sysex: the bytes between F0 and F7; a string parameter supplies hex bytes."""
+    command: Text | None = None
+    """msc: go, stop, resume, timed_go, load, set, fire, all_off... or "{param}"."""
+    cue: Scalar | None = None
+    cue_list: Scalar | None = Field(default=None, alias="list")
+    cue_path: Scalar | None = Field(default=None, alias="path")
+    macro: Scalar | None = None
+    time: Scalar | None = None
+    """msc: seconds, for timed_go, set and set_clock."""
+    rate: Scalar | None = None
+    """msc: the frame rate of `time`: 24, 25, "29.97df" or 30 (default)."""
+    device_id: Scalar | None = None
+    """msc: overrides the device's `device_id` option."""
+    command_format: Scalar | None = None
+    """msc: overrides the device's `command_format` option."""
+
+
 class ActionSpec(FileModel):
     """A named thing a device can do, with its parameters and how it renders to messages."""
 
@@ -103,6 +162,15 @@ class ActionSpec(FileModel):
     params: dict[str, ParamSpec] = Field(default_factory=dict)
     osc: Annotated[list[OscMessageSpec], Field(min_length=1)] | None = None
     """OSC profiles only (and required there): the messages the action sends, in order."""
+    midi: Annotated[list[MidiMessageSpec], Field(min_length=1)] | None = None
+    """MIDI profiles only (and required there): the messages the action sends, in order."""
+
+    @model_validator(mode="after")
+    def _check_midi(self) -> ActionSpec:
+        problems = check_midi(self.midi or (), self.params)
+        if problems:
+            raise ValidationError.from_exception_data(type(self).__name__, _details(problems))
+        return self
 
     @model_validator(mode="after")
     def _check_osc(self) -> ActionSpec:
@@ -127,6 +195,126 @@ class ConnectionSpec(FileModel):
     options: dict[str, Scalar] = Field(default_factory=dict)
 
 
+# --- device health: probe, keep-alive and on-connect messages (drivers/osc_health.py) ---
+
+MIN_INTERVAL = 0.1
+MAX_INTERVAL = 3600.0
+MAX_MISSES = 100
+
+
+def _interval(value: object) -> float:
+    if is_number(value) and MIN_INTERVAL <= float(value) <= MAX_INTERVAL:  # type: ignore[arg-type]
+        return float(value)  # type: ignore[arg-type]  # is_number checked the type
+    fail(f"a number of seconds from {MIN_INTERVAL:g} to {MAX_INTERVAL:g}")
+
+
+def _misses(value: object) -> int:
+    if type(value) is int and 1 <= value <= MAX_MISSES:
+        return value
+    fail(f"a whole number from 1 to {MAX_MISSES}")
+
+
+Interval = Annotated[
+    float,
+    PlainValidator(_interval),
+    WithJsonSchema({"type": "number", "minimum": MIN_INTERVAL, "maximum": MAX_INTERVAL}),
+]
+Misses = Annotated[
+    int,
+    PlainValidator(_misses),
+    WithJsonSchema({"type": "integer", "minimum": 1, "maximum": MAX_MISSES}),
+]
+OscTransport = Annotated[str, choice_check(OSC_TRANSPORTS), choice_schema(OSC_TRANSPORTS)]
+
+
+class HealthSpec(FileModel):
+    """A liveness probe: a message the device always answers, and the address of its answer."""
+
+    probe: OscMessageSpec
+    """Sent every `interval` seconds; literal (no {param} fields)."""
+    reply: Text
+    """The OSC address the device answers with."""
+    interval: Interval = 1.0
+    timeout: Interval = 1.0
+    """Seconds a probe waits for its answer; at most `interval`."""
+    misses: Misses = 3
+    """Unanswered probes in a row before the device shows as unreachable."""
+    transports: tuple[OscTransport, ...] | None = None
+    """Transports on which answers come back to cuebridge (default: all); on the others the
+    device is not probed (QLab and Eos answer UDP on another port)."""
+
+    @model_validator(mode="after")
+    def _check(self) -> HealthSpec:
+        problems = [_prefixed("probe", p) for p in _check_literal([self.probe])]
+        if not self.reply.startswith("/") or any(c in self.reply for c in " #*,?[]{}"):
+            problems.append(
+                TemplateProblem(("reply",), "an OSC address such as /xinfo", self.reply)
+            )
+        if self.timeout > self.interval:
+            expected = f"a timeout no longer than the interval ({self.interval:g} s)"
+            problems.append(TemplateProblem(("timeout",), expected, self.timeout))
+        if problems:
+            raise ValidationError.from_exception_data(type(self).__name__, _details(problems))
+        return self
+
+
+class KeepaliveSpec(FileModel):
+    """Messages re-sent every `every` seconds while connected (X32 `/xremote` renewal)."""
+
+    every: Interval
+    osc: Annotated[list[OscMessageSpec], Field(min_length=1)]
+    """Literal messages (no {param} fields), sent in order."""
+
+    @model_validator(mode="after")
+    def _check(self) -> KeepaliveSpec:
+        problems = _check_literal(self.osc)
+        if problems:
+            raise ValidationError.from_exception_data(type(self).__name__, _details(problems))
+        return self
+
+
+class OnConnectSpec(FileModel):
+    """Messages sent first on every new connection (and at start over UDP), such as QLab's
+    `/connect` with a passcode. Parameters take their values from the device's connection
+    options (`options: {passcode: "1234"}` in the show), else their defaults."""
+
+    params: dict[str, ParamSpec] = Field(default_factory=dict)
+    osc: Annotated[list[OscMessageSpec], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _check(self) -> OnConnectSpec:
+        types = {name: spec.type for name, spec in self.params.items()}
+        problems = check_osc(self.osc, types)
+        problems += [
+            TemplateProblem(
+                ("params", name, "fade"), "fade: false (nothing fades on connect)", True
+            )
+            for name, spec in self.params.items()
+            if spec.fade
+        ]
+        if problems:
+            raise ValidationError.from_exception_data(type(self).__name__, _details(problems))
+        return self
+
+
+def _check_literal(messages: list[OscMessageSpec]) -> list[TemplateProblem]:
+    """Problems of messages that take no parameters, worded for that."""
+    literal = "a literal without {param} fields (only on_connect takes parameters)"
+    return [
+        TemplateProblem(problem.loc, literal, problem.value)
+        if problem.expected == PARAMS_EXPECTED
+        else problem
+        for problem in check_osc(messages, {})
+    ]
+
+
+def _prefixed(field: str, problem: TemplateProblem) -> TemplateProblem:
+    """A single-message problem located under `field` instead of `osc[0]`."""
+    return TemplateProblem(
+        (field, *problem.loc[2:]), problem.expected, problem.value, problem.suffix
+    )
+
+
 class Profile(FileModel):
     """A device profile: what a kind of device is called, how to reach it and what it does."""
 
@@ -138,6 +326,12 @@ class Profile(FileModel):
     description: Text = ""
     connection: ConnectionSpec = Field(default_factory=ConnectionSpec)
     actions: dict[str, ActionSpec]
+    health: HealthSpec | None = None
+    """OSC profiles only: the liveness probe."""
+    keepalive: KeepaliveSpec | None = None
+    """OSC profiles only: subscription renewals."""
+    on_connect: OnConnectSpec | None = None
+    """OSC profiles only: the greeting sent on every new connection."""
 
     @property
     def id(self) -> str:
@@ -158,6 +352,42 @@ class Profile(FileModel):
             raise ValidationError.from_exception_data(type(self).__name__, _details(problems))
         return self
 
+    @model_validator(mode="after")
+    def _check_session_sections(self) -> Profile:
+        sections = {
+            "health": self.health,
+            "keepalive": self.keepalive,
+            "on_connect": self.on_connect,
+        }
+        expected = f"no {{}} section on a {self.protocol} profile (only osc profiles have one yet)"
+        problems = [
+            TemplateProblem((name,), expected.format(name), section.model_dump(by_alias=True))
+            for name, section in sections.items()
+            if section is not None and self.protocol != "osc"
+        ]
+        if problems:
+            raise ValidationError.from_exception_data(type(self).__name__, _details(problems))
+        return self
+
+    @model_validator(mode="after")
+    def _check_midi_sections(self) -> Profile:
+        is_midi = self.protocol == "midi"
+        article = "an" if self.protocol in ("osc", "internal") else "a"
+        expected = f"no midi section on {article} {self.protocol} profile (only midi profiles do)"
+        problems = [
+            TemplateProblem(("actions", name, "midi"), "" if is_midi else expected, action.midi)
+            for name, action in self.actions.items()
+            if (action.midi is None) == is_midi
+        ]
+        options = {k: v for k, v in self.connection.options.items() if k in SETTING_KEYS}
+        problems += [
+            TemplateProblem(("connection", "options", key), want, value)
+            for key, want, value in (setting_problems(options) if is_midi else [])
+        ]
+        if problems:
+            raise ValidationError.from_exception_data(type(self).__name__, _details(problems))
+        return self
+
 
 def _details(problems: list[TemplateProblem]) -> list[InitErrorDetails]:
     """Template problems as pydantic errors, worded by config.validation like every other."""
@@ -170,3 +400,23 @@ def _details(problems: list[TemplateProblem]) -> list[InitErrorDetails]:
             error = PydanticCustomError("missing", "Field required")
         details.append(InitErrorDetails(type=error, loc=problem.loc, input=problem.value))
     return details
+
+
+def describe_health(profile: Profile) -> list[str]:
+    """The health, keepalive and on_connect sections in words (`cuebridge profiles`)."""
+    lines: list[str] = []
+    if (health := profile.health) is not None:
+        over = f" (over {', '.join(health.transports)})" if health.transports else ""
+        lines.append(
+            f"health: probe {health.probe.address} every {health.interval:g} s{over}, "
+            f"reply {health.reply} within {health.timeout:g} s, "
+            f"unreachable after {health.misses} missed"
+        )
+    if (keepalive := profile.keepalive) is not None:
+        addresses = ", ".join(message.address for message in keepalive.osc)
+        lines.append(f"keepalive: {addresses} every {keepalive.every:g} s")
+    if (on_connect := profile.on_connect) is not None:
+        addresses = ", ".join(message.address for message in on_connect.osc)
+        options = ", ".join(on_connect.params)
+        lines.append(f"on connect: {addresses}" + (f" (options: {options})" if options else ""))
+    return lines

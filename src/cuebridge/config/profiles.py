@@ -16,11 +16,13 @@ from cuebridge.config.profile_model import (
     ConnectionSpec,
     ParamSpec,
     Profile,
+    describe_health,
 )
 from cuebridge.config.suggest import one_of
 from cuebridge.config.validation import validate
 from cuebridge.config.yamlpos import DataPath, Document, parse_document, render_value
 from cuebridge.errors import Problem, ProfileError
+from cuebridge.render.midi import describe_midi
 
 __all__ = [
     "ActionSpec",
@@ -109,6 +111,11 @@ def _check_data(data: dict[object, object], doc: Document) -> list[Problem]:
             expected = one_of(allowed) if allowed else "no transport"
             message = f"expected {expected} for a {protocol} profile, got {render_value(transport)}"
             problems.append(doc.problem(("connection", "transport"), message))
+    on_connect = data.get("on_connect")
+    greeting = on_connect.get("params") if isinstance(on_connect, dict) else None
+    for param, spec in greeting.items() if isinstance(greeting, dict) else ():
+        if isinstance(spec, dict):  # device options fill these: same checks as action params
+            problems += check_param_spec(spec, doc, ("on_connect", "params", str(param)))
     actions = data.get("actions")
     if not isinstance(actions, dict):
         return problems
@@ -269,4 +276,6 @@ class ProfileCatalog:
                     for param, spec in action.params.items()
                 )
                 lines.append(f"  {name}: {params}" if params else f"  {name}")
+                lines += [f"    sends {message}" for message in describe_midi(action)]
+            lines += [f"  {line}" for line in describe_health(profile)]
         return lines
