@@ -12,9 +12,12 @@ from pathlib import Path
 
 import pytest
 
+from cuebridge.core.commands import Command, Go, Pause, Resume
 from cuebridge.core.curves import Curve
+from cuebridge.core.dmx_patch import Attribute, DmxPatch, Fixture, FixtureType, Unit, to_dmx
 from cuebridge.core.effects import SendAction, StartFade
-from cuebridge.core.model import Device, ParamValue
+from cuebridge.core.engine import CueEngine
+from cuebridge.core.model import Action, Cue, CueList, Device, ParamValue, Show, ShowSettings
 from cuebridge.drivers.base import DeviceStatus
 from cuebridge.drivers.dmx_fader import DmxFader
 from cuebridge.drivers.sacn_output import (
@@ -23,7 +26,6 @@ from cuebridge.drivers.sacn_output import (
     SacnOutput,
     device_cid,
     sacn_output_for,
-    to_dmx,
 )
 from cuebridge.drivers.sacn_sender import CID_FILE, SacnSender, load_or_create_cid
 from cuebridge.protocols.sacn import SacnDataPacket, parse_packet
@@ -107,7 +109,7 @@ def slot(number: int) -> Callable[[SacnDataPacket], int]:
 
 
 def test_percent_rounds_to_nearest_dmx_value_halves_up() -> None:
-    assert [to_dmx(p, 100.0) for p in (0, 100, 50, 10, 0.19, 0.2, 99.9)] == [
+    assert [to_dmx(p, Unit.PERCENT) for p in (0, 100, 50, 10, 0.19, 0.2, 99.9)] == [
         0,
         255,
         128,  # 127.5
@@ -117,7 +119,7 @@ def test_percent_rounds_to_nearest_dmx_value_halves_up() -> None:
         255,  # 254.745
     ]
     with pytest.raises(ValueError, match="outside"):
-        to_dmx(100.5, 100.0)
+        to_dmx(100.5, Unit.PERCENT)
 
 
 async def test_level_arrives_in_the_next_frame(output: SacnOutput, receiver: Receiver) -> None:
@@ -317,3 +319,265 @@ def test_factory_rejects_bad_connections(connection: dict[str, ParamValue], mess
     device = Device(name="lx", profile="generic-sacn", connection=connection)
     with pytest.raises(ValueError, match=message):
         sacn_output_for(device, MonotonicClock(), None)
+
+
+RGB = FixtureType(
+    id="rgb",
+    name="RGB",
+    attributes={n: Attribute(name=n, channel=i, panic=True) for i, n in enumerate("rgb", 1)},
+    footprint=3,
+)
+MOVER = FixtureType(
+    id="mover",
+    name="Mover",
+    attributes={
+        "pan": Attribute(name="pan", channel=1, fine=2, home=50),
+        "tilt": Attribute(name="tilt", channel=3, fine=4, home=25),
+        "intensity": Attribute(name="intensity", channel=5, panic=True),
+    },
+    footprint=5,
+)
+
+
+def patched(unit: Unit = Unit.PERCENT) -> DmxPatch:
+    fixtures = {
+        "cyc": Fixture(name="cyc", type=RGB, universe=1, address=41),
+        "spot": Fixture(name="spot", type=MOVER, universe=2, address=101),
+    }
+    return DmxPatch(fixtures, unit)
+
+
+@pytest.fixture
+async def patched_output(receiver: Receiver) -> AsyncIterator[SacnOutput]:
+    clock = MonotonicClock()
+    fader = DmxFader()
+    sender = SacnSender(
+        "test", CID, clock, port=receiver.port, bind_address="127.0.0.1", fader=fader
+    )
+    out = SacnOutput("lx", sender, fader, clock, patch=patched())
+    await out.start()
+    yield out
+    await out.aclose()
+
+
+def attribute(fixture: str, name: str, value: ParamValue) -> SendAction:
+    params = {"fixture": fixture, "attribute": name, "value": value}
+    return SendAction(device="lx", action="fixture", params=params, cue="2", fade_params=("value",))
+
+
+async def latest(receiver: Receiver, done: Callable[[dict[int, SacnDataPacket]], bool]) -> None:
+    frames: dict[int, SacnDataPacket] = {}
+
+    def seen(packet: SacnDataPacket) -> bool:
+        frames[packet.universe] = packet
+        return done(frames)
+
+    await receiver.until(seen, within=2.0)
+
+
+async def test_patched_universes_start_with_their_homes(
+    patched_output: SacnOutput, receiver: Receiver
+) -> None:
+    assert patched_output.universes == (1, 2)
+
+    def homes(frames: dict[int, SacnDataPacket]) -> bool:
+        return 2 in frames and frames[2].slots[100:104] == bytes([0x80, 0x00, 0x40, 0x00])
+
+    await latest(receiver, homes)
+    assert patched_output.levels()[1] == bytes(512)
+
+
+async def test_fixture_attributes_land_on_their_slots(
+    patched_output: SacnOutput, receiver: Receiver
+) -> None:
+    patched_output.send(attribute("cyc", "g", 50))
+    patched_output.send(attribute("spot", "pan", 100))
+    patched_output.send(attribute("spot", "intensity", 100))
+    # the attributes-by-name form, as a non-expanded effect
+    patched_output.send(
+        SendAction(device="lx", action="fixture", params={"fixture": "cyc", "b": 10}, cue="3")
+    )
+
+    def lit(frames: dict[int, SacnDataPacket]) -> bool:
+        return (
+            1 in frames
+            and 2 in frames
+            and frames[1].slots[40:43] == bytes([0, 128, 26])
+            and frames[2].slots[100:105] == bytes([255, 255, 0x40, 0, 255])
+        )
+
+    await latest(receiver, lit)
+    assert patched_output.render_errors == 0
+
+
+async def test_a_16_bit_fade_goes_out_coarse_and_fine(
+    patched_output: SacnOutput, receiver: Receiver
+) -> None:
+    fade_pan = StartFade(
+        device="lx",
+        action="fixture",
+        params={"fixture": "spot", "attribute": "pan", "value": 100.0},
+        start={"value": 50.0},
+        end={"value": 100.0},
+        curve=Curve.LINEAR,
+        begin=time.monotonic(),
+        duration=0.3,
+        cue="4",
+    )
+    patched_output.send(fade_pan)
+    seen = await receiver.until(
+        lambda p: p.universe == 2 and p.slots[100:102] == b"\xff\xff", within=2.0
+    )
+    pans = [p.slots[100] * 256 + p.slots[101] for _, p in seen if p.universe == 2]
+    assert pans == sorted(pans)
+    assert len({pan & 0xFF for pan in pans}) > 3  # the fine byte moves
+
+
+async def test_levels_and_restore_levels(patched_output: SacnOutput, receiver: Receiver) -> None:
+    patched_output.send(level(1, 1, 100))
+    saved = patched_output.levels()
+    assert saved[1][0] == 255
+    assert saved[2][100:102] == b"\x80\x00"
+    restored = {1: bytes([9]) * 512, 3: bytes([1, 2, 3])}
+    patched_output.restore_levels(restored)
+    assert patched_output.universes == (1, 2, 3)
+    now = patched_output.levels()
+    assert now[1] == restored[1]
+    assert now[3] == bytes([1, 2, 3]) + bytes(509)
+
+    def restored_on_wire(frames: dict[int, SacnDataPacket]) -> bool:
+        return 1 in frames and 3 in frames and frames[1].slots[:2] == b"\x09\x09"
+
+    await latest(receiver, restored_on_wire)
+    # a cue after the restore takes its channels over again
+    patched_output.send(attribute("spot", "tilt", 0))
+    assert patched_output.levels()[2][102:104] == b"\x00\x00"
+    with pytest.raises(ValueError, match="universe 0"):
+        patched_output.restore_levels({0: b""})
+    with pytest.raises(ValueError, match="513 slots"):
+        patched_output.restore_levels({1: bytes(513)})
+
+
+@pytest.mark.parametrize(
+    "effect",
+    [
+        attribute("nope", "pan", 1),
+        attribute("spot", "gobo", 1),
+        attribute("spot", "pan", 101),
+        attribute("spot", "pan", "left"),
+        SendAction(device="lx", action="fixture", params={"fixture": "spot"}, cue="2"),
+        SendAction(device="lx", action="fixture", params={"attribute": "pan"}, cue="2"),
+    ],
+)
+async def test_a_bad_fixture_effect_is_logged_and_counted(
+    patched_output: SacnOutput, caplog: pytest.LogCaptureFixture, effect: SendAction
+) -> None:
+    before = patched_output.levels()
+    with caplog.at_level(logging.ERROR, logger=LOG):
+        patched_output.send(effect)
+    assert patched_output.render_errors == 1
+    assert "cue 2" in caplog.text
+    assert patched_output.levels() == before
+
+
+async def test_dmx_unit_takes_0_to_255() -> None:
+    clock = FakeClock(5.0)
+    fader = DmxFader()
+    sender = SacnSender("test", CID, clock, port=9, bind_address="127.0.0.1", fader=fader)
+    out = SacnOutput("lx", sender, fader, clock, patch=patched(Unit.DMX))
+    out.send(level(1, 7, 200))
+    out.send(attribute("spot", "pan", 127.5))
+    assert out.levels()[1][6] == 200
+    assert out.levels()[2][100:102] == b"\x80\x00"
+    await out.aclose()
+
+
+async def test_a_new_patch_homes_new_fixtures_and_keeps_the_rest() -> None:
+    clock = FakeClock(5.0)
+    fader = DmxFader()
+    sender = SacnSender("test", CID, clock, port=9, bind_address="127.0.0.1", fader=fader)
+    out = SacnOutput("lx", sender, fader, clock, patch=patched())
+    out.send(attribute("spot", "pan", 100))
+    moved = Fixture(name="spot-2", type=MOVER, universe=4, address=1)
+    out.use_patch(DmxPatch({**patched().fixtures, "spot-2": moved}))
+    assert out.universes == (1, 2, 4)
+    assert out.levels()[2][100:102] == b"\xff\xff"  # the old fixture keeps its level
+    assert out.levels()[4][:4] == bytes([0x80, 0x00, 0x40, 0x00])  # the new one is at home
+    out.send(attribute("spot-2", "intensity", 100))
+    assert out.levels()[4][4] == 255
+    assert out.render_errors == 0
+    await out.aclose()
+
+
+@pytest.mark.parametrize("attribute_name", ["intensity", "pan"])
+async def test_a_paused_and_resumed_cue_continues_without_a_jump(attribute_name: str) -> None:
+    clock = FakeClock(10.0)
+    fader = DmxFader()
+    sender = SacnSender("test", CID, clock, port=9, bind_address="127.0.0.1", fader=fader)
+    out = SacnOutput("lx", sender, fader, clock, patch=patched())
+    start = 0.0 if attribute_name == "intensity" else 50.0
+    action = Action(
+        device="lx",
+        action="fixture",
+        params={"fixture": "spot", "attribute": attribute_name, "value": 100.0},
+        fade=1.0,
+        fade_params=("value",),
+        home={"value": start},
+    )
+    show = Show(
+        title="pause",
+        cue_lists=(CueList(id="main", name="main", cues=(Cue(number="1", actions=(action,)),)),),
+        devices={"lx": Device(name="lx", profile="generic-sacn", connection={})},
+        settings=ShowSettings(min_go_interval=0.0),
+    )
+    engine = CueEngine(show)
+    slot = 104 if attribute_name == "intensity" else 100
+
+    def step(command: Command | None, to: float) -> float:
+        clock.advance(to - clock.now())
+        outcome = engine.handle(command, to) if command else engine.advance(to)
+        for effect in outcome.effects:
+            out.send(effect)
+        frame = out.levels()[2]
+        if attribute_name == "intensity":
+            return frame[slot] / 255 * 100
+        return (frame[slot] * 256 + frame[slot + 1]) / 65535 * 100
+
+    assert step(Go(), 10.0) == pytest.approx(start, abs=0.01)
+    paused = step(Pause(), 10.3)
+    assert paused == pytest.approx(start + 0.3 * (100 - start), abs=0.4)
+    assert step(None, 11.5) == pytest.approx(paused, abs=0.01)  # held while paused
+    assert step(Resume(), 12.0) == pytest.approx(paused, abs=0.4)  # no jump on resume
+    assert step(None, 12.35) == pytest.approx(start + 0.65 * (100 - start), abs=0.4)
+    assert step(None, 12.7) == 100.0  # lands on time: 1 s of fade, 1.7 s paused
+    assert out.render_errors == 0
+    await out.aclose()
+
+
+async def test_status_changes_are_reported() -> None:
+    clock = FakeClock(100.0)
+    fader = DmxFader()
+    # port 0 on loopback: sendto fails with EINVAL, nothing leaves the host
+    sender = SacnSender("test", CID, clock, port=0, bind_address="127.0.0.1", fader=fader)
+    changed = asyncio.Event()
+    reports: list[tuple[DeviceStatus, str]] = []
+
+    def report(status: DeviceStatus, detail: str) -> None:
+        reports.append((status, detail))
+        changed.set()
+
+    out = SacnOutput("lx", sender, fader, clock, report=report)
+    try:
+        await out.start()
+        out.send(level(1, 1, 100))
+        async with asyncio.timeout(2.0):
+            while reports[-1][0] is not DeviceStatus.UNREACHABLE:
+                changed.clear()
+                await changed.wait()
+        assert "send errors" in reports[-1][1]
+        await out.aclose()  # closing reports the end
+    finally:
+        await out.aclose()
+    statuses = [status for status, _ in reports]
+    assert statuses[:3] == [DeviceStatus.CONNECTING, DeviceStatus.OK, DeviceStatus.UNREACHABLE]
+    assert statuses[-1] is DeviceStatus.UNKNOWN

@@ -9,37 +9,25 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from cuebridge.core.curves import Curve
+from cuebridge.drivers.dmx_arrays import (
+    Frame,
+    Levels,
+    Slots,
+    checked_fine,
+    checked_levels,
+    checked_slots,
+    curve_fractions,
+    wide_values,
+)
+from cuebridge.drivers.dmx_arrays import split16 as split16
 from cuebridge.protocols.sacn import MAX_SLOTS, MAX_UNIVERSE, MIN_UNIVERSE
 
-Levels = NDArray[np.float64]
-Frame = NDArray[np.uint8]
-Slots = NDArray[np.intp]
 # What to sample: (row, slots) for some channels of one universe, or rows (a slice or an index
 # array) for whole universes.
 _Key = tuple[int, Slots] | slice | Slots
 
-# Same steepness as cuebridge.core.curves; a test pins the two implementations together.
-_EXP_BASE: Final = 1024.0
 _CURVES: Final = tuple(Curve)  # a channel's curve is stored as its index in this tuple
 _LINEAR: Final = _CURVES.index(Curve.LINEAR)
-
-
-def curve_fractions(curve: Curve, progress: ArrayLike) -> Levels:
-    """Vectorised `core.curves.curve_fraction`: eased fractions for progresses (clamped to 0-1)."""
-    p = np.clip(np.asarray(progress, dtype=np.float64), 0.0, 1.0)
-    if curve is Curve.LINEAR:
-        return p
-    if curve is Curve.S_CURVE:
-        return 0.5 - 0.5 * np.cos(math.pi * p)
-    if curve is Curve.EXPONENTIAL:
-        return (np.power(_EXP_BASE, p) - 1.0) / (_EXP_BASE - 1.0)
-    return 1.0 - (np.power(_EXP_BASE, 1.0 - p) - 1.0) / (_EXP_BASE - 1.0)
-
-
-def split16(values: ArrayLike) -> tuple[Levels, Levels]:
-    """Coarse and fine slot values (0-255) of 16-bit values (0-65535, rounded)."""
-    whole = np.rint(np.clip(np.asarray(values, dtype=np.float64), 0.0, 65535.0))
-    return np.floor(whole / 256.0), np.mod(whole, 256.0)
 
 
 class _Table:
@@ -48,16 +36,19 @@ class _Table:
     __slots__ = (
         "begin",
         "busy_until",
+        "coarse_of",
         "curve",
         "curve_counts",
         "delta",
         "dirty",
         "end",
         "end_time",
+        "fine_of",
         "high",
         "low",
         "out",
         "out_view",
+        "pair_counts",
         "rendered_at",
         "span",
         "start",
@@ -72,6 +63,9 @@ class _Table:
         self.curve = np.full(shape, _LINEAR, dtype=np.int8)
         self.curve_counts = np.zeros((capacity, len(_CURVES)), dtype=np.int64)
         self.curve_counts[:, _LINEAR] = MAX_SLOTS
+        self.fine_of = np.full(shape, -1, dtype=np.int16)  # a 16-bit coarse slot's fine slot
+        self.coarse_of = np.full(shape, -1, dtype=np.int16)  # the reverse
+        self.pair_counts = np.zeros(capacity, dtype=np.int64)
         self.out = np.zeros(shape, dtype=np.uint8)
         self.out_view = self.out.view()
         self.out_view.flags.writeable = False
@@ -100,8 +94,11 @@ class DmxFader:
     `render` samples every busy universe in one short sequence of array operations over a
     (universes x 512) table: no Python step per channel or per universe.
 
-    16-bit parameters (coarse/fine pairs such as pan/tilt) belong to the patch layer: it computes
-    the 16-bit value each frame and `set`s the two adjacent slots to `split16(value)`.
+    16-bit channels (pan, tilt): `set` and `fade` take `fine`, the fine slot of each slot (-1
+    for an 8-bit one). The pair's level lives in the coarse slot as a 0-255 float whose fraction
+    is the fine part; each frame its 16-bit value `wide_values(level)` is split into the two
+    slots, so a fade moves smoothly at 16-bit resolution. Setting either slot of a pair as an
+    8-bit channel ends the pairing; a new pair starts from the 16-bit value its slots show.
     """
 
     def __init__(self) -> None:
@@ -114,11 +111,22 @@ class DmxFader:
         """The universes in use, in order of first use."""
         return tuple(self._rows)
 
-    def set(self, universe: int, slots: ArrayLike, values: ArrayLike, at: float) -> None:
+    def set(
+        self,
+        universe: int,
+        slots: ArrayLike,
+        values: ArrayLike,
+        at: float,
+        *,
+        fine: ArrayLike | None = None,
+    ) -> None:
         """Jump `slots` to `values` at time `at` (until then they keep their value at `at`)."""
-        index, target = _checked(slots, values)
+        index, target = checked_levels(slots, values)
+        fine_index = checked_fine(index, fine)
         row = self._row(universe)
-        self._assign(row, index, self._sample_slots(row, index, at), target, _LINEAR, at, 0.0)
+        start = self._start(row, index, fine_index, at)
+        self._pair(row, index, fine_index, at)
+        self._assign(row, index, start, target, _LINEAR, at, 0.0)
 
     def fade(
         self,
@@ -128,18 +136,33 @@ class DmxFader:
         curve: Curve,
         begin: float,
         duration: float,
+        *,
+        fine: ArrayLike | None = None,
+        now: float | None = None,
     ) -> None:
-        """Fade `slots` from their values at `begin` to `end_values` over `duration` seconds."""
+        """Fade `slots` from their values at `begin` to `end_values` over `duration` seconds.
+
+        `now` is when the fade arrives, if that is after `begin` (a resumed fade, or one that
+        came late): the channels then go on from their values at `now`, along the curve's
+        remaining part, and still land at `begin + duration`, with no jump.
+        """
         if not (math.isfinite(duration) and duration >= 0.0):
             raise ValueError(f"fade duration must be finite and >= 0, got {duration}")
-        index, target = _checked(slots, end_values)
+        index, target = checked_levels(slots, end_values)
+        fine_index = checked_fine(index, fine)
         row = self._row(universe)
-        start = self._sample_slots(row, index, begin)
-        self._assign(row, index, start, target, _CURVES.index(curve), begin, duration)
+        joined = begin if now is None else max(begin, now)
+        shown = self._start(row, index, fine_index, joined)
+        start = shown
+        if joined > begin:
+            done = float(curve_fractions(curve, (joined - begin) / duration)) if duration else 1.0
+            start = (shown - done * target) / (1.0 - done) if done < 1.0 else target
+        self._pair(row, index, fine_index, joined)
+        self._assign(row, index, start, target, _CURVES.index(curve), begin, duration, shown)
 
     def hold(self, universe: int, slots: ArrayLike, at: float) -> None:
         """Freeze `slots` at the values they have at time `at`."""
-        index = _checked_slots(slots)
+        index = checked_slots(slots)
         row = self._row(universe)
         value = self._sample_slots(row, index, at)
         self._assign(row, index, value, value, _LINEAR, at, 0.0)
@@ -158,7 +181,7 @@ class DmxFader:
             return {}
         key: _Key = slice(0, used) if rows.size == used else rows  # a slice avoids copies
         curves = np.flatnonzero(table.curve_counts[key].any(axis=0)).tolist()
-        frames = np.rint(self._sample(key, at, curves)).astype(np.uint8)
+        frames = self._frames(key, self._sample(key, at, curves))
         changed = (frames != table.out[key]).any(axis=1) | (table.rendered_at[key] == -math.inf)
         table.out[key] = frames
         table.rendered_at[key] = at
@@ -172,6 +195,16 @@ class DmxFader:
             return np.zeros(MAX_SLOTS)
         when = float(self._table.rendered_at[row]) if at is None else at
         return self._sample_slots(row, np.arange(MAX_SLOTS), when)
+
+    def sample(self, universe: int, at: float) -> Frame:
+        """The universe's frame at `at`, as a new array; unlike `render` it changes nothing."""
+        row = self._rows.get(universe)
+        if row is None:
+            return np.zeros(MAX_SLOTS, np.uint8)
+        rows = np.array([row])
+        curves = np.flatnonzero(self._table.curve_counts[row]).tolist()
+        frame: Frame = self._frames(rows, self._sample(rows, at, curves))[0]
+        return frame
 
     def frame(self, universe: int) -> Frame:
         """The universe's last rendered frame, read-only (all zeros before its first render)."""
@@ -199,6 +232,56 @@ class DmxFader:
             self._rows[universe] = row
             self._universe_of_row.append(universe)
         return row
+
+    def _frames(self, key: _Key, values: Levels) -> NDArray[np.uint8]:
+        """Whole-universe frames from levels: rounded, and 16-bit pairs split (rows x 512)."""
+        frames = np.rint(values).astype(np.uint8)
+        table = self._table
+        if table.pair_counts[key].any():
+            fine_of = table.fine_of[key]
+            rows, coarse = np.nonzero(fine_of >= 0)
+            wide = wide_values(values[rows, coarse]).astype(np.int64)
+            frames[rows, coarse] = wide >> 8
+            frames[rows, fine_of[rows, coarse]] = wide & 0xFF
+        return frames
+
+    def _start(self, row: int, index: Slots, fine: Slots | None, at: float) -> Levels:
+        """Levels at `at` that channels about to be assigned start from.
+
+        A slot that becomes the coarse half of a new pair starts from the 16-bit value its two
+        slots show, so the output does not jump when two 8-bit slots become one 16-bit channel.
+        """
+        start = self._sample_slots(row, index, at)
+        if fine is not None:
+            new = (fine >= 0) & (self._table.fine_of[row, index] != fine)
+            if new.any():
+                shown = np.rint(self._sample_slots(row, fine[new], at))
+                start[new] = (np.rint(start[new]) * 256.0 + shown) / 257.0
+        return start
+
+    def _pair(self, row: int, index: Slots, fine: Slots | None, at: float) -> None:
+        """End every pairing that involves these slots, then pair `index` with `fine`.
+
+        A fine slot left behind by its coarse slot holds the value it shows at `at`.
+        """
+        table = self._table
+        paired = np.zeros(index.shape, dtype=np.bool_) if fine is None else fine >= 0
+        if not paired.any() and not table.pair_counts[row]:
+            return
+        touched = index if fine is None else np.concatenate([index, fine[paired]])
+        old_fine, old_coarse = table.fine_of[row, touched], table.coarse_of[row, touched]
+        left = ~np.isin(old_fine, touched) & (old_fine >= 0)
+        if left.any():
+            shown = wide_values(self._sample_slots(row, touched[left], at)) % 256.0
+            self._assign(row, old_fine[left].astype(np.intp), shown, shown, _LINEAR, at, 0.0)
+        table.coarse_of[row, old_fine[old_fine >= 0]] = -1
+        table.fine_of[row, old_coarse[old_coarse >= 0]] = -1
+        table.fine_of[row, touched] = -1
+        table.coarse_of[row, touched] = -1
+        if fine is not None:
+            table.fine_of[row, index[paired]] = fine[paired]
+            table.coarse_of[row, fine[paired]] = index[paired]
+        table.pair_counts[row] = np.count_nonzero(table.fine_of[row] >= 0)
 
     def _sample_slots(self, row: int, index: Slots, at: float) -> Levels:
         curves = np.flatnonzero(np.bincount(self._table.curve[row, index], minlength=len(_CURVES)))
@@ -233,32 +316,16 @@ class DmxFader:
         curve: int,
         begin: float,
         span: float,
+        shown: Levels | None = None,
     ) -> None:
+        """Store the fades; samples stay between `shown` (default `start`) and `end`."""
         table, key = self._table, (row, index)
         table.start[key], table.end[key], table.delta[key] = start, end, end - start
-        table.low[key], table.high[key] = np.minimum(start, end), np.maximum(start, end)
+        anchor = start if shown is None else shown
+        table.low[key], table.high[key] = np.minimum(anchor, end), np.maximum(anchor, end)
         table.begin[key], table.end_time[key] = begin, begin + span
         table.span[key] = span if span > 0.0 else 1.0
         table.curve[key] = curve
         table.curve_counts[row] = np.bincount(table.curve[row], minlength=len(_CURVES))
         table.busy_until[row] = table.end_time[row].max()
         table.dirty[row] = True
-
-
-def _checked_slots(slots: ArrayLike) -> Slots:
-    index = np.asarray(slots)
-    if index.ndim != 1 or not (index.size == 0 or np.issubdtype(index.dtype, np.integer)):
-        raise ValueError(f"slots must be a 1-D integer array, got {index.dtype} {index.shape}")
-    if index.size and (index.min() < 0 or index.max() >= MAX_SLOTS):
-        raise ValueError(f"slots must be 0-{MAX_SLOTS - 1} (0-based)")
-    return index.astype(np.intp, copy=False)
-
-
-def _checked(slots: ArrayLike, values: ArrayLike) -> tuple[Slots, Levels]:
-    index = _checked_slots(slots)
-    target = np.asarray(values, dtype=np.float64)
-    if target.shape != index.shape:
-        raise ValueError(f"{index.size} slots but values of shape {target.shape}")
-    if not np.all((target >= 0.0) & (target <= 255.0)):  # also rejects NaN
-        raise ValueError("DMX values must be within 0-255")
-    return index, target
