@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from cuebridge.config.control_check import build_control, cue_timecode
+from cuebridge.config.dmx_check import FIXTURE_ACTION
 from cuebridge.config.fields import parse_planned_start
 from cuebridge.config.params import coerce
 from cuebridge.config.profile_model import Profile
@@ -75,6 +79,7 @@ class ShowBuilder:
             ),
             source=self.doc.source,
             metadata=metadata,
+            control=build_control(model.control, self.checker.canonical),
         )
 
     def _devices(self) -> dict[str, Device]:
@@ -84,7 +89,8 @@ class ShowBuilder:
                 name=SHOW_DEVICE, profile=self.profiles[SHOW_DEVICE].id, connection={}
             )
         for name, body in self.model.devices.items():
-            devices[name] = self._device(name, body, self.profiles[name])
+            device = self._device(name, body, self.profiles[name])
+            devices[name] = replace(device, patch=self.checker.dmx.patches.get(name))
         return devices
 
     @staticmethod
@@ -112,15 +118,23 @@ class ShowBuilder:
             armed=cue.armed,
             planned_start=planned,
             planned_duration=cue.planned_duration,
+            timecode=cue_timecode(cue.timecode, self.model.control),
             actions=tuple(
-                self._action(action, (*path, "actions", index))
+                built
                 for index, action in enumerate(cue.actions)
+                for built in self._actions(action, (*path, "actions", index))
             ),
             children=tuple(
                 self._cue(child, (*path, "children", index))
                 for index, child in enumerate(cue.children or ())
             ),
         )
+
+    def _actions(self, action: ActionFile, path: DataPath) -> tuple[Action, ...]:
+        dmx = self.checker.dmx
+        if action.action == FIXTURE_ACTION and dmx.checks(action.device, action.action):
+            return dmx.build_fixture_action(action, self.devices[action.device].panic)
+        return (self._action(action, path),)
 
     def _action(self, action: ActionFile, path: DataPath) -> Action:
         spec = self.profiles[action.device].actions[action.action]

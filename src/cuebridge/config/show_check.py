@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from cuebridge.config.control_check import ControlChecker
+from cuebridge.config.dmx_check import DmxChecker
 from cuebridge.config.fields import (
     cue_number_text,
     is_name,
@@ -38,6 +40,8 @@ class ShowChecker:
         self.problems: list[Problem] = []
         self.devices: dict[str, Profile | None] = {}
         """Declared devices (and `show`); None where the profile is unknown or unusable."""
+        self.dmx = DmxChecker(doc)
+        """Patches of sACN devices, and the checks of their level and fixture actions."""
         self._numbers: dict[tuple[int, ...], tuple[str, DataPath]] = {}
         self._references: list[tuple[str, DataPath, str | None]] = []
 
@@ -50,6 +54,9 @@ class ShowChecker:
         """Check everything and return the problems found."""
         self._check_devices()
         self._check_cue_lists()
+        control = ControlChecker(self.data, self.doc)
+        self.problems += control.run()
+        self._references += control.references
         self._check_references()
         return self.problems
 
@@ -78,6 +85,8 @@ class ShowChecker:
             self.devices[name] = (
                 self._device_profile(body, path) if isinstance(body, dict) else None
             )
+            if isinstance(body, dict):
+                self.problems += self.dmx.check_device(name, body, path, self.devices[name])
 
     def _device_profile(self, body: Mapping[object, object], path: DataPath) -> Profile | None:
         profile_id = body.get("profile")
@@ -183,6 +192,9 @@ class ShowChecker:
         if spec is None:
             suffix = hint(name, profile.actions)
             self._add((*path, "action"), f'unknown action "{name}" for {profile.id}{suffix}')
+            return
+        if self.dmx.checks(device, name):
+            self.problems += self.dmx.check_action(device, name, spec, action, path)
             return
         params = action.get("params", {})
         if isinstance(params, dict):

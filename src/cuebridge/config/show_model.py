@@ -6,6 +6,7 @@ from typing import Annotated
 
 from pydantic import ConfigDict, Field
 
+from cuebridge.config.control_model import ControlFile, TimecodeText
 from cuebridge.config.fields import (
     Colour,
     CueNumber,
@@ -20,6 +21,7 @@ from cuebridge.config.fields import (
     choice_check,
     choice_schema,
 )
+from cuebridge.config.fixture_model import PatchEntryFile, UnitName
 from cuebridge.config.profile_model import TRANSPORTS, FileModel
 from cuebridge.core.curves import Curve
 from cuebridge.core.model import ContinueMode
@@ -59,11 +61,15 @@ class DeviceFile(FileModel):
     host: Text | None = None
     port: Port | None = None
     transport: TransportName | None = None
-    """OSC framing: udp, tcp-slip or tcp-len."""
+    """How to reach it: OSC udp, tcp-slip or tcp-len; MIDI udp, rtmidi, ipmidi or inproc."""
     panic: Flag = True
     """Whether panic fades this device's levels home."""
     options: dict[str, Scalar] = Field(default_factory=dict)
     """Protocol-specific settings, added to the connection."""
+    unit: UnitName | None = None
+    """sACN devices: levels are written in percent (default) or dmx (0-255); see docs/dmx.md."""
+    patch: dict[str, PatchEntryFile] | None = None
+    """sACN devices: fixtures by name, each a type at a universe and start address."""
 
 
 class ActionFile(FileModel):
@@ -102,6 +108,8 @@ class CueFile(FileModel):
     planned_start: PlannedStartText | None = None
     """A time of day "HH:MM[:SS]" or an offset from the first GO "+MM:SS"."""
     planned_duration: Seconds | None = None
+    timecode: TimecodeText | None = None
+    """Fire this cue when incoming timecode passes "HH:MM:SS:FF" (see control.timecode)."""
     actions: list[ActionFile] = Field(default_factory=list)
     children: list[CueFile] | None = None
     """Cues that start with this one, each after its own pre_wait (file order kept)."""
@@ -127,3 +135,5 @@ class ShowFile(FileModel):
     devices: dict[str, DeviceFile] = Field(default_factory=dict)
     """Devices by name: lowercase letters, digits, "-" and "_"; `show` is reserved."""
     cue_lists: list[CueListFile] = Field(min_length=1)
+    control: ControlFile = Field(default_factory=ControlFile)
+    """Remote control inputs: OSC access, MIDI and MSC mappings, timecode chase."""

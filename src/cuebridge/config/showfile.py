@@ -20,7 +20,7 @@ from cuebridge.errors import Problem, ShowError
 
 __all__ = ["ShowFile", "load_show", "load_show_text", "show_json_schema"]
 
-RAW_KEYS = ("number", "planned_start")
+RAW_KEYS = ("number", "planned_start", "timecode")
 """Unquoted numbers under these keys keep their text: `number: 1.10` is cue "1.10"."""
 OPAQUE_KEYS = ("params", "options")
 """Free-form mappings whose keys are parameter names, not show file fields."""

@@ -6,7 +6,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 
+from cuebridge.core.control_settings import ControlSettings
 from cuebridge.core.curves import Curve
+from cuebridge.core.dmx_patch import DmxPatch
 
 ParamValue = int | float | str | bool
 ParamKey = tuple[str, str, tuple[tuple[str, ParamValue], ...]]
@@ -81,6 +83,8 @@ class Cue:
     armed: bool = True
     planned_start: PlannedStart | None = None
     planned_duration: float | None = None
+    timecode: float | None = None
+    """Timecode trigger: fire when incoming timecode passes this many seconds after 00:00:00:00."""
     actions: tuple[Action, ...] = ()
     children: tuple[Cue, ...] = ()
 
@@ -114,6 +118,8 @@ class Device:
     profile: str
     connection: Mapping[str, ParamValue]
     panic: bool = True
+    patch: DmxPatch | None = None
+    """sACN devices: the fixtures, and the unit levels are written in (None for others)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -136,3 +142,5 @@ class Show:
     settings: ShowSettings = field(default_factory=ShowSettings)
     source: str = "<memory>"
     metadata: Mapping[str, str] = field(default_factory=dict)
+    control: ControlSettings = field(default_factory=ControlSettings)
+    """Remote inputs: OSC access, MIDI and MSC mappings, timecode."""
