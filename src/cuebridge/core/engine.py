@@ -10,6 +10,10 @@ Rules:
 5. GO with nothing standing by (past the last cue) does nothing and reports END_OF_LIST.
    Firing a cue that is already running does nothing to it and reports ALREADY_RUNNING;
    a GO still moves the standby on, so the next GO fires the next cue.
+6. An edited show (`replace_show`) never changes what is running: running cues keep their
+   own Cue objects and finish as they were; the standby is kept by number, or moves to the
+   next cue by number order when its cue is gone. `restore` (crash recovery) puts the
+   standby back the same way and fires nothing.
 
 The module is longer than the house 500-line ceiling on purpose: firing, continuing,
 following, group completion and control cues call one another, and keeping that state
@@ -18,6 +22,7 @@ machine in one place is what keeps its transitions readable. Playhead and views 
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from cuebridge.core.commands import (
@@ -36,6 +41,7 @@ from cuebridge.core.commands import (
     StartCue,
     Stop,
 )
+from cuebridge.core.cuenumber import cue_sort_key
 from cuebridge.core.effects import Effect
 from cuebridge.core.events import (
     AllStopped,
@@ -52,6 +58,7 @@ from cuebridge.core.events import (
     IgnoredReason,
     PanicFinished,
     PanicStarted,
+    StandbyChanged,
     Trigger,
 )
 from cuebridge.core.model import Action, Cue, CueList, Show
@@ -87,16 +94,11 @@ class CueEngine:
     """Run a show's cue lists. Pure: no I/O, no clocks, no tasks."""
 
     def __init__(self, show: Show) -> None:
-        if not show.cue_lists:
-            raise ValueError("a show needs at least one cue list")
         self._show = show
-        self._lists: dict[str, CueList] = {cl.id: cl for cl in show.cue_lists}
-        self._default_list = show.cue_lists[0].id
+        self._lists: dict[str, CueList] = {}
+        self._default_list = ""
         self._cues: dict[str, _CueIndex] = {}
-        for cue_list in show.cue_lists:
-            for position, cue in enumerate(cue_list.cues):
-                self._index(cue, cue_list.id, position)
-        self._playhead = Playhead(self._lists, {n: entry.cue for n, entry in self._cues.items()})
+        self._playhead = self._index_show(show)
         self._instances: dict[int, Instance] = {}
         self._running: dict[str, int] = {}
         self._history: dict[str, CueState] = {}
@@ -136,6 +138,50 @@ class CueEngine:
         if self._panic_until is not None:
             due.append(self._panic_until)
         return min(due, default=None)
+
+    def replace_show(self, show: Show, now: float) -> Outcome:
+        """Swap in an edited show at `now` (rule 6); reports each standby that changed.
+
+        Armed flags set by the operator are kept for cues whose `armed` the edit left alone.
+        A new list stands by on its first armed cue; settings (GO guard, panic time) apply
+        from now on.
+        """
+        out = self.advance(now)
+        old_cues = self._cues
+        old_standby = self._standby_numbers()
+        old_disarmed = self._playhead.disarmed()
+        self._playhead = self._index_show(show)
+        for number, entry in self._cues.items():
+            old = old_cues.get(number)
+            if old is not None and old.cue.armed == entry.cue.armed:
+                self._playhead.set_armed(number, number not in old_disarmed)
+        for list_id in self._lists:
+            if list_id in old_standby:
+                position = self._standby_for(list_id, old_standby[list_id])
+            else:
+                position = self._playhead.armed_from(list_id, 0, +1)
+            self._playhead.set(list_id, position, now)
+        for list_id, standby in self._standby_numbers().items():
+            if old_standby.get(list_id, "") != standby:
+                out.events.append(StandbyChanged(at=now, cue_list=list_id, number=standby))
+        return out
+
+    def restore(
+        self, standby: Mapping[str, str | None], disarmed: Iterable[str], now: float
+    ) -> Outcome:
+        """Put back a saved playhead without firing anything (crash recovery, rule 6).
+
+        Unknown lists and cue numbers are skipped; a standby cue that no longer exists moves
+        to the next cue by number.
+        """
+        out = self.advance(now)
+        for number in disarmed:
+            if number in self._cues and self._playhead.is_armed(number):
+                self._arm(number, False, now, out, "recovery")
+        for list_id, saved in standby.items():
+            if list_id in self._lists:
+                self._set_standby(list_id, self._standby_for(list_id, saved), now, out)
+        return out
 
     def snapshot(self, now: float | None = None) -> EngineSnapshot:
         """A read-only view of the show at `now` (default: the last time passed in)."""
@@ -437,13 +483,11 @@ class CueEngine:
         out: Outcome,
         parent: int | None = None,
     ) -> Instance | None:
-        entry = self._cues[cue.number]
-        if (
-            parent is None
-            and entry.position is not None
-            and self._playhead.position(list_id) == entry.position
-        ):
-            self._emit(out, self._playhead.move_past(list_id, entry.position, at))
+        entry = self._cues.get(cue.number)
+        # After an edit an old group may fire a child the new show no longer has.
+        position = entry.position if entry is not None and entry.cue_list == list_id else None
+        if parent is None and position is not None and self._playhead.position(list_id) == position:
+            self._emit(out, self._playhead.move_past(list_id, position, at))
         if cue.number in self._running:
             detail = f"cue {cue.number} is already running; stop it to fire it again"
             out.events.append(
@@ -456,13 +500,13 @@ class CueEngine:
                 )
             )
             return None
-        hollow = not self._playhead.is_armed(cue.number)
+        hollow = not (self._playhead.is_armed(cue.number) if entry is not None else cue.armed)
         inst = Instance(
             id=self._next_id,
             cue=cue,
             cue_list=list_id,
             parent=parent,
-            top_level=parent is None and entry.position is not None,
+            top_level=parent is None and position is not None,
             hollow=hollow,
             t0=at,
         )
@@ -483,11 +527,22 @@ class CueEngine:
         return inst
 
     def _fire_next(self, inst: Instance, at: float, trigger: Trigger, out: Outcome) -> None:
-        position = self._cues[inst.cue.number].position
-        cues = self._lists[inst.cue_list].cues
-        if position is not None and position + 1 < len(cues):
+        cue_list = self._lists.get(inst.cue_list)
+        if cue_list is None:
+            return  # an edit removed the list this cue was running in
+        entry = self._cues.get(inst.cue.number)
+        if entry is not None and entry.cue_list == inst.cue_list and entry.position is not None:
+            following: int | None = entry.position + 1
+        else:
+            following = self._after_number(inst.cue_list, inst.cue.number, armed_only=False)
+        if following is not None and following < len(cue_list.cues):
             self._fire(
-                cues[position + 1], inst.cue_list, at, trigger, f"cue {inst.cue.number}", out
+                cue_list.cues[following],
+                inst.cue_list,
+                at,
+                trigger,
+                f"cue {inst.cue.number}",
+                out,
             )
 
     def _maybe_finish(self, inst: Instance, at: float, out: Outcome) -> None:
@@ -549,6 +604,53 @@ class CueEngine:
     def _emit(out: Outcome, event: Event | None) -> None:
         if event is not None:
             out.events.append(event)
+
+    # ----------------------------------------------------------------- show and standby
+
+    def _index_show(self, show: Show) -> Playhead:
+        """Index `show`'s lists and cues; returns a fresh playhead over them."""
+        if not show.cue_lists:
+            raise ValueError("a show needs at least one cue list")
+        self._show = show
+        self._lists = {cl.id: cl for cl in show.cue_lists}
+        self._default_list = show.cue_lists[0].id
+        self._cues = {}
+        for cue_list in show.cue_lists:
+            for position, cue in enumerate(cue_list.cues):
+                self._index(cue, cue_list.id, position)
+        return Playhead(self._lists, {n: entry.cue for n, entry in self._cues.items()})
+
+    def _standby_numbers(self) -> dict[str, str | None]:
+        return {cl.id: self._playhead.list_state(cl).standby for cl in self._show.cue_lists}
+
+    def _standby_for(self, list_id: str, number: str | None) -> int | None:
+        """Where `number` stands by in a list: its own position if it is an armed top-level
+        cue there, else the next armed top-level cue by number order (None: end of list)."""
+        if number is None:
+            return None
+        entry = self._cues.get(number)
+        if (
+            entry is not None
+            and entry.cue_list == list_id
+            and entry.position is not None
+            and self._playhead.is_armed(number)
+        ):
+            return entry.position
+        return self._after_number(list_id, number, armed_only=True)
+
+    def _after_number(self, list_id: str, number: str, *, armed_only: bool) -> int | None:
+        """Position of the top-level cue with the lowest number above `number`."""
+        key = _number_key(number)
+        if key is None:
+            return None
+        later = [
+            (cue_key, position)
+            for position, cue in enumerate(self._lists[list_id].cues)
+            if (cue_key := _number_key(cue.number)) is not None
+            and cue_key > key
+            and (not armed_only or self._playhead.is_armed(cue.number))
+        ]
+        return min(later)[1] if later else None
 
     # ----------------------------------------------------------------- helpers
 
@@ -630,3 +732,11 @@ class CueEngine:
                 source=command.source,
             )
         )
+
+
+def _number_key(number: str) -> tuple[int, ...] | None:
+    """Dotted-decimal order key, or None for text that is not a cue number."""
+    try:
+        return cue_sort_key(number)
+    except ValueError:
+        return None

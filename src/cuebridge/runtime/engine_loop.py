@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
+from typing import TypeVar
 
 from cuebridge.core.commands import Command
 from cuebridge.core.engine import CueEngine, Outcome
+from cuebridge.core.model import Show
 from cuebridge.core.snapshot import EngineSnapshot
 from cuebridge.runtime.clock import Clock
 from cuebridge.runtime.router import Router
@@ -15,9 +18,17 @@ from cuebridge.runtime.router import Router
 logger = logging.getLogger(__name__)
 
 Listener = Callable[[Outcome], None]
+CommandListener = Callable[[Command, Outcome], None]
+"""Hears every handled command with what it did (the show log records both)."""
+DropListener = Callable[[Command, str], None]
+"""Hears every command refused before the engine saw it, with the reason."""
+ShowListener = Callable[[Show], None]
+"""Hears every show swapped in by a reload."""
 
 INBOX_LIMIT = 1000
 """Commands waiting beyond this are refused: a flood must not delay the show by minutes."""
+
+_T = TypeVar("_T")
 
 
 class EngineLoop:
@@ -27,8 +38,12 @@ class EngineLoop:
         self._engine = engine
         self._clock = clock
         self._router = router
-        self._inbox: asyncio.Queue[Command] = asyncio.Queue(maxsize=INBOX_LIMIT)
+        # None is a wake-up: the engine changed outside a command and the deadline may move.
+        self._inbox: asyncio.Queue[Command | None] = asyncio.Queue(maxsize=INBOX_LIMIT)
         self._listeners: list[Listener] = []
+        self._command_listeners: list[CommandListener] = []
+        self._drop_listeners: list[DropListener] = []
+        self._show_listeners: list[ShowListener] = []
         self.processed = 0
 
     @property
@@ -40,6 +55,18 @@ class EngineLoop:
         """Call `listener` with every non-empty outcome, after its effects were dispatched."""
         self._listeners.append(listener)
 
+    def add_command_listener(self, listener: CommandListener) -> None:
+        """Call `listener` with every handled command and its outcome (after `add_listener`'s)."""
+        self._command_listeners.append(listener)
+
+    def add_drop_listener(self, listener: DropListener) -> None:
+        """Call `listener` with every command refused because the inbox was full."""
+        self._drop_listeners.append(listener)
+
+    def add_show_listener(self, listener: ShowListener) -> None:
+        """Call `listener` with every show `replace_show` swapped in."""
+        self._show_listeners.append(listener)
+
     def submit(self, command: Command) -> bool:
         """Queue a command; False when the inbox is full (the command is dropped and logged)."""
         try:
@@ -48,12 +75,24 @@ class EngineLoop:
             logger.error(
                 "command inbox full: dropped %s from %s", type(command).__name__, command.source
             )
+            self._notify(self._drop_listeners, command, "inbox full")
             return False
         return True
 
     def snapshot(self) -> EngineSnapshot:
         """The engine's state now."""
         return self._engine.snapshot(self._clock.now())
+
+    def replace_show(self, show: Show) -> Outcome:
+        """Swap in an edited show now, between two commands (see `CueEngine.replace_show`)."""
+        outcome = self._apply(lambda now: self._engine.replace_show(show, now))
+        for listener in self._show_listeners:
+            self._call(listener, show)
+        return outcome
+
+    def restore(self, standby: Mapping[str, str | None], disarmed: Iterable[str]) -> Outcome:
+        """Put a saved playhead back without firing anything (see `CueEngine.restore`)."""
+        return self._apply(lambda now: self._engine.restore(standby, disarmed, now))
 
     async def run(self) -> None:
         """Run until cancelled; no polling: each wake-up is a deadline or a command."""
@@ -75,12 +114,38 @@ class EngineLoop:
             self._engine.advance(now) if command is None else self._engine.handle(command, now)
         )
         self.processed += 1
+        self._publish(outcome)
+        if command is not None:
+            self._notify(self._command_listeners, command, outcome)
+        return outcome
+
+    def _apply(self, change: Callable[[float], Outcome]) -> Outcome:
+        outcome = change(self._clock.now())
+        self._publish(outcome)
+        # Wake the loop to recompute its sleep; when the inbox is full it wakes anyway.
+        with contextlib.suppress(asyncio.QueueFull):
+            self._inbox.put_nowait(None)
+        return outcome
+
+    def _publish(self, outcome: Outcome) -> None:
         if outcome.effects:
             self._router.dispatch(outcome.effects)
         if outcome.effects or outcome.events:
             for listener in self._listeners:
-                try:
-                    listener(outcome)
-                except Exception:
-                    logger.exception("listener %r failed", listener)
-        return outcome
+                self._call(listener, outcome)
+
+    def _notify(
+        self, listeners: list[Callable[[Command, _T], None]], cmd: Command, arg: _T
+    ) -> None:
+        for listener in listeners:
+            try:
+                listener(cmd, arg)
+            except Exception:
+                logger.exception("listener %r failed", listener)
+
+    @staticmethod
+    def _call(listener: Callable[[_T], None], arg: _T) -> None:
+        try:
+            listener(arg)
+        except Exception:
+            logger.exception("listener %r failed", listener)

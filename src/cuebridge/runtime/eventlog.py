@@ -52,6 +52,10 @@ class EventLogger:
 
     def __init__(self, show: Show) -> None:
         self._names: dict[str, str] = {}
+        self.use_show(show)
+
+    def use_show(self, show: Show) -> None:
+        """Name cues after `show` (after a reload); numbers that left keep their last name."""
         for cue_list in show.cue_lists:
             stack = list(cue_list.cues)
             while stack:
