@@ -17,7 +17,12 @@ from cuebridge.core.effects import SendAction, StartFade
 from cuebridge.core.model import ParamValue
 from cuebridge.drivers.base import DeviceStatus
 from cuebridge.drivers.osc_output import OscOutput, Render
-from cuebridge.drivers.osc_transport import PacketCallback, StatusCallback, UdpOscTransport
+from cuebridge.drivers.osc_transport import (
+    ErrorCallback,
+    PacketCallback,
+    StatusCallback,
+    UdpOscTransport,
+)
 from cuebridge.protocols.osc import OscMessage, decode_packet, encode_packet, osc_message
 from cuebridge.runtime.clock import MonotonicClock
 
@@ -146,7 +151,9 @@ async def test_fade_frames_come_at_the_rate_and_end_exactly_on_target() -> None:
     assert 13 <= len(grid) <= 16
     assert 27 <= (len(grid) - 1) / (grid[-1] - grid[0]) <= 33
     drift = [t - (grid[0] + k / 30.0) for k, t in enumerate(grid)]
-    assert max(abs(d) for d in drift) < 0.02  # frame k at start + k/30: no accumulated drift
+    # frame k at start + k/30: no accumulated drift (a lone late frame on a loaded machine)
+    assert sorted(abs(d) for d in drift)[len(drift) // 2] < 0.01
+    assert max(abs(d) for d in drift) < 0.035
 
 
 async def test_a_second_fade_on_the_same_key_replaces_the_first() -> None:
@@ -248,6 +255,8 @@ class FakeTransport:
     def __init__(self) -> None:
         self.on_status: StatusCallback | None = None
         self.on_packet: PacketCallback | None = None
+        self.on_error: ErrorCallback | None = None
+        self.greeting: tuple[bytes, ...] = ()
         self.status = DeviceStatus.UNKNOWN
         self.connected = False
         self.sent: list[bytes] = []
@@ -264,16 +273,25 @@ class FakeTransport:
         self.connected = False
 
 
-async def test_status_follows_the_transport_and_aclose_stops_everything() -> None:
+async def test_status_follows_the_link_and_aclose_stops_everything() -> None:
     async with asyncio.timeout(2):
         before = asyncio.all_tasks()
         transport = FakeTransport()
-        output = OscOutput("desk", transport, level, MonotonicClock())
+        reported: list[tuple[DeviceStatus, str]] = []
+        output = OscOutput(
+            "desk", transport, level, MonotonicClock(), report=lambda *s: reported.append(s)
+        )
         await output.start()
         assert output.name == "desk"
+        assert transport.on_status is not None
         for status in (DeviceStatus.CONNECTING, DeviceStatus.OK):
-            transport.status = status
+            transport.on_status(status, f"link {status.value}")
             assert output.status is status
+            assert output.health.detail == f"link {status.value}"
+        assert reported == [
+            (DeviceStatus.CONNECTING, "link connecting"),
+            (DeviceStatus.OK, "link ok"),
+        ]
 
         output.send(fade(1, 0.0, 1.0, 10.0, time.monotonic()))
         await asyncio.sleep(0.05)

@@ -6,12 +6,23 @@ import asyncio
 import logging
 import math
 from collections.abc import Callable, Mapping, Sequence
+from typing import Final
 
+from cuebridge.config.profile_model import ActionSpec, OscMessageSpec, Profile
 from cuebridge.core.effects import Effect, StartFade
-from cuebridge.core.model import ParamKey, ParamValue
-from cuebridge.drivers.base import DeviceStatus
-from cuebridge.drivers.osc_transport import OscTransport, stop_task
+from cuebridge.core.model import Device, ParamKey, ParamValue
+from cuebridge.drivers.base import DeviceStatus, StatusReporter, ignore_status
+from cuebridge.drivers.osc_health import HealthPlan, Keepalive, OscHealth, Probe
+from cuebridge.drivers.osc_queue import DEFAULT_MAX_AGE
+from cuebridge.drivers.osc_transport import (
+    Framing,
+    OscTransport,
+    TcpOscTransport,
+    UdpOscTransport,
+    stop_task,
+)
 from cuebridge.protocols.osc import OscBundle, OscMessage, encode_packet
+from cuebridge.render.osc import render_osc
 from cuebridge.runtime.clock import Clock
 
 logger = logging.getLogger(__name__)
@@ -26,7 +37,9 @@ class OscOutput:
     Frames are spaced 1/fade_rate apart from the moment the first fade became active, so
     they do not drift; a late frame is skipped, never sent in a burst. Each fade also gets
     one frame with its exact end values at its end time, then it is dropped. With no active
-    fade the sampler sleeps until a fade is due or a new one arrives.
+    fade the sampler sleeps until a fade is due or a new one arrives. An `OscHealth` owned
+    by the output runs the `health` plan (probe, keep-alive, greeting) and calls `report`
+    on every status change.
     """
 
     def __init__(
@@ -36,6 +49,9 @@ class OscOutput:
         render: Render,
         clock: Clock,
         fade_rate: float = 30.0,
+        *,
+        health: HealthPlan | None = None,
+        report: StatusReporter = ignore_status,
     ) -> None:
         if not (math.isfinite(fade_rate) and fade_rate > 0):
             raise ValueError(f"fade_rate must be a positive number, got {fade_rate!r}")
@@ -48,6 +64,7 @@ class OscOutput:
         self._wake = asyncio.Event()
         self._sampler: asyncio.Task[None] | None = None
         self._closed = False
+        self._health = OscHealth(name, transport, clock, health, report)
         self.render_errors = 0
         """Effects (or fade frames) that could not be rendered or encoded."""
 
@@ -58,8 +75,18 @@ class OscOutput:
 
     @property
     def status(self) -> DeviceStatus:
-        """The transport's status."""
-        return self._transport.status
+        """The device's status (see `OscHealth`)."""
+        return self._health.status
+
+    @property
+    def health(self) -> OscHealth:
+        """The health monitor: status, detail and probe counters."""
+        return self._health
+
+    @property
+    def transport(self) -> OscTransport:
+        """The transport (for its counters)."""
+        return self._transport
 
     @property
     def fading(self) -> int:
@@ -71,6 +98,7 @@ class OscOutput:
         if self._closed or self._sampler is not None:
             raise RuntimeError(f"OSC output {self._name!r} already started or closed")
         await self._transport.start()
+        self._health.start()
         self._sampler = asyncio.create_task(self._sample_loop(), name=f"osc-fades {self._name}")
 
     def send(self, effect: Effect) -> None:
@@ -93,6 +121,7 @@ class OscOutput:
         self._fades.clear()
         try:
             await stop_task(sampler)
+            await self._health.aclose()
         finally:
             await self._transport.aclose()
 
@@ -108,6 +137,7 @@ class OscOutput:
             return False
         for packet in packets:
             self._transport.send(packet)
+        self._health.note_sent()
         return True
 
     async def _sample_loop(self) -> None:
@@ -151,3 +181,99 @@ class OscOutput:
                 await self._wake.wait()
         except TimeoutError:
             pass
+
+
+# --- building an output from a show's device and its profile ------------------------------
+
+OPTIONS: Final = frozenset({"host", "port", "transport", "fade_rate", "queue_max_age"})
+"""Connection keys every OSC device understands; a profile's on_connect adds its params."""
+
+
+def osc_output_for(
+    device: Device, profile: Profile, clock: Clock, report: StatusReporter = ignore_status
+) -> OscOutput:
+    """The output of an OSC device (raises ValueError for a bad connection or option).
+
+    Connection keys: `host` (default 127.0.0.1), `port`, `transport` (`udp`, `tcp-slip`,
+    `tcp-len`), and the options `fade_rate` (frames per second, default 30),
+    `queue_max_age` (TCP: seconds a message may wait for the connection, default 2) and the
+    parameters of the profile's `on_connect` (QLab: `passcode`).
+    """
+    connection = device.connection
+    greeting_params = profile.on_connect.params if profile.on_connect else {}
+    if unknown := sorted(set(connection) - OPTIONS - set(greeting_params)):
+        known = ", ".join(sorted(OPTIONS | set(greeting_params)))
+        raise ValueError(f"{device.name}: unknown OSC option(s) {unknown}; known: {known}")
+    host = str(connection.get("host", "127.0.0.1"))
+    if "port" not in connection:
+        raise ValueError(f"{device.name}: no port (set it on the device or in the profile)")
+    port = _number(device, "port")
+    if not port.is_integer():
+        raise ValueError(f"{device.name}: port must be a whole number, got {port:g}")
+    transport_name = str(connection.get("transport", "udp"))
+    transport: OscTransport
+    if transport_name == "udp":
+        transport = UdpOscTransport(host, int(port))
+    elif transport_name in ("tcp-slip", "tcp-len"):
+        framing: Framing = "slip" if transport_name == "tcp-slip" else "length"
+        max_age = _number(device, "queue_max_age", DEFAULT_MAX_AGE)
+        transport = TcpOscTransport(host, int(port), framing, max_age=max_age, clock=clock)
+    else:
+        raise ValueError(f"{device.name}: unknown OSC transport {transport_name!r}")
+
+    def render(action: str, params: Mapping[str, ParamValue]) -> list[OscMessage]:
+        return render_osc(profile.actions[action], params)
+
+    plan = health_plan(profile, connection)
+    fade_rate = _number(device, "fade_rate", 30.0)
+    return OscOutput(device.name, transport, render, clock, fade_rate, health=plan, report=report)
+
+
+def health_plan(profile: Profile, connection: Mapping[str, ParamValue]) -> HealthPlan:
+    """The profile's health, keepalive and on_connect sections, encoded for this device.
+
+    The probe is left out on transports the profile's `health.transports` does not list.
+    Raises ValueError (RenderError) when an on_connect parameter does not fit its type.
+    """
+    health, keepalive, on_connect = profile.health, profile.keepalive, profile.on_connect
+    transport = str(connection.get("transport", "udp"))
+    probe = None
+    if health is not None and (health.transports is None or transport in health.transports):
+        probe = Probe(
+            _encode([health.probe])[0],
+            health.probe.address,
+            health.reply,
+            health.interval,
+            health.timeout,
+            health.misses,
+        )
+    renewal = Keepalive(_encode(keepalive.osc), keepalive.every) if keepalive else None
+    greeting: tuple[bytes, ...] = ()
+    if on_connect is not None:
+        values = {
+            name: _as_param(spec.type, connection[name])
+            for name, spec in on_connect.params.items()
+            if name in connection
+        }
+        action = ActionSpec(params=dict(on_connect.params), osc=list(on_connect.osc))
+        greeting = tuple(encode_packet(message) for message in render_osc(action, values))
+    return HealthPlan(probe, renewal, greeting)
+
+
+def _encode(messages: Sequence[OscMessageSpec]) -> tuple[bytes, ...]:
+    action = ActionSpec(osc=list(messages))
+    return tuple(encode_packet(message) for message in render_osc(action, {}))
+
+
+def _as_param(kind: str, value: ParamValue) -> ParamValue:
+    """YAML reads `passcode: 1234` as a number: a string parameter takes it as text."""
+    if kind == "string" and isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+def _number(device: Device, key: str, default: float | None = None) -> float:
+    value = device.connection.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ValueError(f"{device.name}: {key} must be a number, got {value!r}")
+    return float(value)
