@@ -6,28 +6,73 @@ import asyncio
 import logging
 import os
 import signal
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from cuebridge.config.profile_model import Profile
 from cuebridge.config.profiles import ProfileCatalog, default_profile_dirs
 from cuebridge.control.console import Console, open_stdin_reader
+from cuebridge.control.midi_service import MidiControlOptions, midi_control
+from cuebridge.control.osc_server import OscControlServer
+from cuebridge.control.osc_service import DEFAULT_PORT as OSC_PORT
+from cuebridge.control.osc_service import OscControlOptions, osc_control
+from cuebridge.control.timecode_output import TimecodeOutputOptions, timecode_output
 from cuebridge.core.engine import CONTROL_DEVICE
-from cuebridge.core.model import Device, ParamValue, Show
-from cuebridge.drivers.base import OutputDriver
+from cuebridge.core.model import Show
+from cuebridge.drivers.base import DeviceStatus, OutputDriver, StatusReporter
 from cuebridge.drivers.logging_output import LoggingOutput
-from cuebridge.drivers.osc_output import OscOutput
-from cuebridge.drivers.osc_transport import OscTransport, TcpOscTransport, UdpOscTransport
+from cuebridge.drivers.midi_output import midi_output_for
+from cuebridge.drivers.osc_output import osc_output_for
 from cuebridge.drivers.sacn_output import sacn_output_for
-from cuebridge.protocols.osc import OscMessage
-from cuebridge.render.osc import render_osc
 from cuebridge.runtime.clock import Clock, MonotonicClock
 from cuebridge.runtime.daemon import Daemon, Service
+from cuebridge.runtime.persist import PersistenceService
+from cuebridge.runtime.reload import reload_service
+from cuebridge.runtime.roles import Role
+from cuebridge.runtime.showlog import showlog_service
+from cuebridge.runtime.status import StatusBoard
+from cuebridge.sim.base import SimulatedDevice
+from cuebridge.sim.faults import apply_faults
+from cuebridge.sim.rehearsal import close_simulators, start_simulators
+from cuebridge.web.service import ReadyCallback, WebOptions, web_service
 
 logger = logging.getLogger(__name__)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEMO_SHOW = REPO_ROOT / "show_files" / "keynote.yaml"
+DEFAULT_STATE_DIR = Path("state")
+WEB_PORT = 8080
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunOptions:
+    """How to run a show: the command line's choices."""
+
+    show_path: Path | None = None
+    """The show file, watched for edits (hot reload); None for a show built in memory."""
+    simulate: bool = False
+    """Rehearsal mode: a simulator stands in for every device; nothing reaches real gear."""
+    console: bool = True
+    host: str = "127.0.0.1"
+    """Bind address of the web panel and OSC control."""
+    web_port: int | None = WEB_PORT
+    """None turns the web panel off; 0 picks a free port."""
+    osc_port: int | None = OSC_PORT
+    """None turns OSC control off; 0 picks a free port."""
+    state_dir: Path | None = None
+    """Show log, playback state and the sACN CID; None keeps nothing (no recovery)."""
+    tokens: Mapping[Role, str] | None = None
+    """Panel tokens by role; missing ones are generated and printed as share links."""
+    faults: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Rehearsal: faults to start simulators with, by device (`--fault foh:offline`)."""
+    recover_levels: bool = True
+    """After a crash, put the lighting back as it was (no cue fires)."""
+    allowed_origins: tuple[str, ...] = ()
+    """Other origins browsers reach the panel by (a host name instead of the IP address)."""
+    web_on_ready: ReadyCallback | None = None
+    """Called with the panel's base URL and tokens once it listens (tests, launchers)."""
+    osc_on_ready: Callable[[OscControlServer], None] | None = None
+    """Called with the OSC control server once it is bound (tests read its port)."""
 
 
 def load_catalog(extra_dirs: Sequence[Path] = ()) -> ProfileCatalog:
@@ -36,41 +81,40 @@ def load_catalog(extra_dirs: Sequence[Path] = ()) -> ProfileCatalog:
 
 
 def build_outputs(
-    show: Show, catalog: ProfileCatalog, clock: Clock, state_dir: Path | None
+    show: Show,
+    catalog: ProfileCatalog,
+    clock: Clock,
+    state_dir: Path | None,
+    board: StatusBoard | None = None,
 ) -> dict[str, OutputDriver]:
-    """One output per device: OSC and sACN devices get real drivers, the rest are logged."""
+    """One output per device by its profile's protocol; devices without a driver are logged."""
     outputs: dict[str, OutputDriver] = {}
     for name, device in show.devices.items():
         profile = catalog.get(device.profile)
         if name == CONTROL_DEVICE or profile is None:
             continue
+        report = _reporter(board, name)
         try:
             if profile.protocol == "osc":
-                outputs[name] = _osc_output(device, profile, clock)
+                outputs[name] = osc_output_for(device, profile, clock, report)
+            elif profile.protocol == "midi":
+                outputs[name] = midi_output_for(device, profile, clock, report)
             elif profile.protocol == "sacn":
-                outputs[name] = sacn_output_for(device, clock, state_dir)
+                outputs[name] = sacn_output_for(device, clock, state_dir, report)
         except (ValueError, KeyError) as err:
             logger.error("device %s: cannot build its output (%s); it will be logged", name, err)
-        outputs.setdefault(name, LoggingOutput(name, device.profile))
+        if name not in outputs:
+            outputs[name] = LoggingOutput(name, device.profile)
+            report(DeviceStatus.LOGGING, "no driver: actions are logged")
     return outputs
 
 
-def _osc_output(device: Device, profile: Profile, clock: Clock) -> OscOutput:
-    host = str(device.connection.get("host", "127.0.0.1"))
-    port = int(device.connection["port"])
-    transport_name = str(device.connection.get("transport", "udp"))
-    transport: OscTransport
-    if transport_name == "udp":
-        transport = UdpOscTransport(host, port)
-    else:
-        transport = TcpOscTransport(
-            host, port, "slip" if transport_name == "tcp-slip" else "length"
-        )
+def _reporter(board: StatusBoard | None, device: str) -> StatusReporter:
+    def report(status: DeviceStatus, detail: str) -> None:
+        if board is not None:
+            board.report(device, status, detail)
 
-    def render(action: str, params: Mapping[str, ParamValue]) -> list[OscMessage]:
-        return render_osc(profile.actions[action], params)
-
-    return OscOutput(device.name, transport, render, clock)
+    return report
 
 
 async def console_service(daemon: Daemon) -> None:
@@ -82,13 +126,70 @@ async def console_service(daemon: Daemon) -> None:
     await console.run(reader)
 
 
-def build_daemon(
-    show: Show, catalog: ProfileCatalog, *, console: bool, state_dir: Path | None = None
+async def assemble(
+    show: Show, catalog: ProfileCatalog, options: RunOptions, clock: Clock | None = None
 ) -> Daemon:
-    """Wire a daemon for `show`."""
-    clock = MonotonicClock()
-    services: tuple[Service, ...] = (console_service,) if console else ()
-    return Daemon(show, build_outputs(show, catalog, clock, state_dir), clock, services)
+    """Build a ready-to-run daemon: simulators, outputs, inputs, log, persistence, reload.
+
+    Recovery after a crash happens here, before the first command can arrive.
+    """
+    clock = clock or MonotonicClock()
+    simulators: dict[str, SimulatedDevice] = {}
+    if options.simulate:
+        rehearsal = await start_simulators(show, catalog)
+        show, simulators = rehearsal.show, rehearsal.simulators
+    try:
+        for name, specs in options.faults.items():
+            if name not in simulators:
+                raise ValueError(f"--fault {name}: no simulated device of that name")
+            apply_faults(simulators[name].faults, specs)
+        board = StatusBoard(clock)
+        outputs = build_outputs(show, catalog, clock, options.state_dir, board)
+        if options.simulate:
+            # In rehearsal nothing may reach real gear: a device without a simulator is logged.
+            for name in set(show.devices) - set(simulators) - {CONTROL_DEVICE}:
+                if name in outputs and not isinstance(outputs[name], LoggingOutput):
+                    outputs[name] = LoggingOutput(name, show.devices[name].profile)
+        services: list[Service] = []
+        prepares = []
+        if options.state_dir is not None:
+            showlog = showlog_service(options.state_dir)
+            persistence = PersistenceService(
+                options.state_dir, recover_levels=options.recover_levels
+            )
+            services += [showlog, persistence]
+            prepares += [showlog.prepare, persistence.prepare]
+        if options.show_path is not None:
+            reloader = reload_service(options.show_path, catalog)
+            services.append(reloader)
+            prepares.append(reloader.prepare)
+        if options.web_port is not None:
+            web = WebOptions(
+                host=options.host,
+                port=options.web_port,
+                tokens=options.tokens,
+                catalog=catalog,
+                extra_origins=options.allowed_origins,
+                on_ready=options.web_on_ready,
+            )
+            services.append(web_service(web))
+        if options.osc_port is not None:
+            osc = OscControlOptions(
+                host=options.host, port=options.osc_port, on_ready=options.osc_on_ready
+            )
+            services.append(osc_control(osc))
+        services += [midi_control(MidiControlOptions()), timecode_output(TimecodeOutputOptions())]
+        if options.console:
+            services.append(console_service)
+        daemon = Daemon(
+            show, outputs, clock, tuple(services), status_board=board, simulators=simulators
+        )
+        for prepare in prepares:
+            prepare(daemon)
+    except BaseException:
+        await close_simulators(simulators)
+        raise
+    return daemon
 
 
 async def serve(daemon: Daemon) -> None:
@@ -115,10 +216,12 @@ async def serve(daemon: Daemon) -> None:
             loop.remove_signal_handler(signum)
 
 
-def run(
-    show: Show, catalog: ProfileCatalog, *, console: bool = True, state_dir: Path | None = None
-) -> None:
+def run(show: Show, catalog: ProfileCatalog, options: RunOptions) -> None:
     """Run the daemon for `show` until stopped."""
-    if state_dir is not None:
-        state_dir.mkdir(parents=True, exist_ok=True)
-    asyncio.run(serve(build_daemon(show, catalog, console=console, state_dir=state_dir)))
+    if options.state_dir is not None:
+        options.state_dir.mkdir(parents=True, exist_ok=True)
+
+    async def main() -> None:
+        await serve(await assemble(show, catalog, options))
+
+    asyncio.run(main())

@@ -45,18 +45,28 @@ async def listen() -> tuple[asyncio.DatagramTransport, Receiver, int]:
     return transport, receiver, transport.get_extra_info("sockname")[1]
 
 
+async def next_fader(receiver: Receiver) -> OscMessage:
+    """The next fader message; the mixer's probes and keep-alives (/xinfo, /xremote) pass by."""
+    while True:
+        message = decode_packet(await receiver.queue.get())
+        assert isinstance(message, OscMessage)
+        if message.address not in ("/xinfo", "/xremote"):
+            return message
+
+
 async def test_go_reaches_the_wire_as_osc_and_sacn(tmp_path: Path) -> None:
     osc_t, osc_rx, osc_port = await listen()
     sacn_t, sacn_rx, sacn_port = await listen()
     catalog = app.load_catalog()
     show = load_show_text(SHOW.format(osc_port=osc_port, sacn_port=sacn_port), "wire.yaml", catalog)
-    daemon = app.build_daemon(show, catalog, console=False, state_dir=tmp_path)
+    options = app.RunOptions(console=False, state_dir=tmp_path, web_port=None, osc_port=None)
+    daemon = await app.assemble(show, catalog, options)
     task = asyncio.create_task(daemon.run())
     try:
         async with asyncio.timeout(5):
             await daemon.ready.wait()
             daemon.loop.submit(Go(source="test"))
-            message = decode_packet(await osc_rx.queue.get())
+            message = await next_fader(osc_rx)
             assert message == OscMessage(address="/ch/01/mix/fader", args=message.args)
             assert [arg.value for arg in message.args] == [0.75]
             while True:
@@ -66,8 +76,7 @@ async def test_go_reaches_the_wire_as_osc_and_sacn(tmp_path: Path) -> None:
             daemon.loop.submit(Go(source="test"))
             values = []
             while not values or values[-1] != 0.5:
-                frame = decode_packet(await osc_rx.queue.get())
-                assert isinstance(frame, OscMessage)
+                frame = await next_fader(osc_rx)
                 values.append(round(frame.args[0].value, 6))
             assert values == sorted(values, reverse=True)
             assert len(values) >= 5  # sampled at the fade rate, not one jump

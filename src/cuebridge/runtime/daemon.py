@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Coroutine, Mapping
-from typing import Any
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from typing import TYPE_CHECKING, Any
 
 from cuebridge.core.engine import CueEngine
 from cuebridge.core.model import Show
@@ -18,6 +18,9 @@ from cuebridge.runtime.notices import Notices
 from cuebridge.runtime.router import Router
 from cuebridge.runtime.status import StatusBoard
 from cuebridge.sim.base import SimulatedDevice
+
+if TYPE_CHECKING:
+    from cuebridge.runtime.reload import ReloadResult
 
 logger = logging.getLogger(__name__)
 
@@ -47,10 +50,23 @@ class Daemon:
         self.simulators: dict[str, SimulatedDevice] = dict(simulators or {})
         """Started simulators standing in for devices (rehearsal mode); closed on shutdown."""
         self.loop = EngineLoop(CueEngine(show), clock, Router(self.drivers))
-        self.loop.add_listener(EventLogger(show))
+        events = EventLogger(show)
+        self.loop.add_listener(events)
+        self.loop.add_show_listener(events.use_show)
+        self.reload: Callable[[], Awaitable[ReloadResult]] | None = None
+        """Hot reload of the show file, set by the reload service (admins call it)."""
         self._services = services
         self._stop = asyncio.Event()
         self.ready = asyncio.Event()
+
+    async def _guarded(self, service: Service) -> None:
+        """Run one service; if it fails, say so and keep the show (and the other inputs) going."""
+        try:
+            await service(self)
+        except Exception as err:
+            name = _service_name(service)
+            logger.exception("%s stopped after an error", name)
+            self.notices.post("error", f"{name} stopped: {err}; the show continues", topic=name)
 
     def request_stop(self) -> None:
         """Ask the daemon to shut down (idempotent)."""
@@ -70,7 +86,7 @@ class Daemon:
             async with asyncio.TaskGroup() as group:
                 engine_task = group.create_task(self.loop.run(), name="engine")
                 service_tasks = [
-                    group.create_task(service(self), name=getattr(service, "__name__", "service"))
+                    group.create_task(self._guarded(service), name=_service_name(service))
                     for service in self._services
                 ]
                 logger.info(
@@ -91,3 +107,7 @@ class Daemon:
                 with contextlib.suppress(Exception):
                     await sim.aclose()
             logger.info("stopped")
+
+
+def _service_name(service: Service) -> str:
+    return str(getattr(service, "__name__", type(service).__name__))
