@@ -95,13 +95,19 @@ def read_until(proc: subprocess.Popen[bytes], needle: bytes, timeout: float) -> 
     return seen
 
 
-def test_daemon_runs_a_show_from_the_console_and_stops_on_sigterm() -> None:
+def test_daemon_runs_a_show_from_the_console_and_stops_on_sigterm(tmp_path: Path) -> None:
     command = [
         sys.executable,
         "-m",
         "cuebridge",
         "run",
         str(REPO / "show_files" / "theatre-scene.yaml"),
+        "--state-dir",
+        str(tmp_path),
+        "--web-port",
+        "0",
+        "--osc-port",
+        "0",
     ]
     with subprocess.Popen(
         command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import fcntl
 import logging
 import os
 import signal
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,8 +26,9 @@ from cuebridge.drivers.logging_output import LoggingOutput
 from cuebridge.drivers.midi_output import midi_output_for
 from cuebridge.drivers.osc_output import osc_output_for
 from cuebridge.drivers.sacn_output import sacn_output_for
+from cuebridge.errors import DeviceError
 from cuebridge.runtime.clock import Clock, MonotonicClock
-from cuebridge.runtime.daemon import Daemon, Service
+from cuebridge.runtime.daemon import Daemon, Service, service_name
 from cuebridge.runtime.persist import PersistenceService
 from cuebridge.runtime.reload import reload_service
 from cuebridge.runtime.roles import Role
@@ -35,6 +38,9 @@ from cuebridge.sim.base import SimulatedDevice
 from cuebridge.sim.faults import apply_faults
 from cuebridge.sim.rehearsal import close_simulators, start_simulators
 from cuebridge.web.service import ReadyCallback, WebOptions, web_service
+from cuebridge.web.token_store import load_or_create_tokens
+
+__all__ = ["Daemon", "RunOptions", "assemble", "run", "service_name", "state_dir_lock"]
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +48,9 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 DEMO_SHOW = REPO_ROOT / "show_files" / "keynote.yaml"
 DEFAULT_STATE_DIR = Path("state")
 WEB_PORT = 8080
+LOCK_FILE = "cuebridge.lock"
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+"""SIGHUP too: a closed terminal must still stop fades and send sACN termination."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -164,10 +173,14 @@ async def assemble(
             services.append(reloader)
             prepares.append(reloader.prepare)
         if options.web_port is not None:
+            tokens = dict(options.tokens or {})
+            if options.state_dir is not None:
+                tokens = load_or_create_tokens(options.state_dir, tokens)
             web = WebOptions(
                 host=options.host,
                 port=options.web_port,
-                tokens=options.tokens,
+                tokens=tokens or None,
+                secret_roles=frozenset(options.tokens or ()),
                 catalog=catalog,
                 extra_origins=options.allowed_origins,
                 on_ready=options.web_on_ready,
@@ -178,7 +191,12 @@ async def assemble(
                 host=options.host, port=options.osc_port, on_ready=options.osc_on_ready
             )
             services.append(osc_control(osc))
-        services += [midi_control(MidiControlOptions()), timecode_output(TimecodeOutputOptions())]
+        services.append(midi_control(MidiControlOptions()))
+        if options.simulate:
+            if show.control.timecode is not None and show.control.timecode.output is not None:
+                logger.warning("rehearsal: MTC output is off (it would reach real gear)")
+        else:
+            services.append(timecode_output(TimecodeOutputOptions()))
         if options.console:
             services.append(console_service)
         daemon = Daemon(
@@ -193,7 +211,7 @@ async def assemble(
 
 
 async def serve(daemon: Daemon) -> None:
-    """Run the daemon; the first SIGINT/SIGTERM stops it cleanly, a second one forces exit."""
+    """Run the daemon; the first SIGINT/SIGTERM/SIGHUP stops it cleanly, a second forces exit."""
     loop = asyncio.get_running_loop()
     signals_seen = 0
 
@@ -207,21 +225,43 @@ async def serve(daemon: Daemon) -> None:
             logger.error("second signal: forced exit")
             os._exit(128 + signum)
 
-    for signum in (signal.SIGINT, signal.SIGTERM):
+    for signum in STOP_SIGNALS:
         loop.add_signal_handler(signum, on_signal, signum)
     try:
         await daemon.run()
     finally:
-        for signum in (signal.SIGINT, signal.SIGTERM):
+        for signum in STOP_SIGNALS:
             loop.remove_signal_handler(signum)
 
 
 def run(show: Show, catalog: ProfileCatalog, options: RunOptions) -> None:
-    """Run the daemon for `show` until stopped."""
-    if options.state_dir is not None:
-        options.state_dir.mkdir(parents=True, exist_ok=True)
+    """Run the daemon for `show` until stopped (DeviceError when the state dir is in use)."""
+    with contextlib.ExitStack() as stack:
+        if options.state_dir is not None:
+            options.state_dir.mkdir(parents=True, exist_ok=True)
+            stack.enter_context(state_dir_lock(options.state_dir))
 
-    async def main() -> None:
-        await serve(await assemble(show, catalog, options))
+        async def main() -> None:
+            await serve(await assemble(show, catalog, options))
 
-    asyncio.run(main())
+        asyncio.run(main())
+
+
+@contextlib.contextmanager
+def state_dir_lock(state_dir: Path) -> Iterator[None]:
+    """Hold an exclusive lock on the state directory: one daemon per show log and recovery file.
+
+    A second daemon (a demo started beside the show) would otherwise overwrite the playback
+    state and clear the crash marker the live show relies on.
+    """
+    fd = os.open(state_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise DeviceError(
+                f"{state_dir} is in use by another cuebridge; give this one its own --state-dir"
+            ) from None
+        yield
+    finally:
+        os.close(fd)

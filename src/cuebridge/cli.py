@@ -16,7 +16,7 @@ from cuebridge.config.showfile import load_show, show_json_schema
 from cuebridge.control.console import open_stdin_reader
 from cuebridge.control.osc_service import DEFAULT_PORT as OSC_PORT
 from cuebridge.core.model import ParamValue
-from cuebridge.errors import CuebridgeError, InputFileError
+from cuebridge.errors import CuebridgeError, DeviceError, InputFileError
 from cuebridge.report import parse_when, write_report
 from cuebridge.runtime.showlog import FILE_NAME as SHOWLOG_FILE
 from cuebridge.sim.faults import FAULT_SYNTAX, parse_fault
@@ -28,7 +28,10 @@ LOG_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 
 def build_parser() -> argparse.ArgumentParser:
     """The `cuebridge` argument parser."""
-    parser = argparse.ArgumentParser(prog="cuebridge", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="cuebridge",
+        description="Live show control: a cue list driving OSC, MIDI and sACN gear.",
+    )
     parser.add_argument("--version", action="version", version=f"cuebridge {__version__}")
     parser.add_argument(
         "--profiles",
@@ -108,8 +111,8 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--state-dir",
         type=Path,
-        default=app.DEFAULT_STATE_DIR,
-        help="show log, playback state for crash recovery, sACN CID (default ./state)",
+        help="show log, playback state for crash recovery, panel tokens, sACN CID"
+        " (default ./state, or ./state/rehearsal with --simulate and demo)",
     )
     parser.add_argument(
         "--no-state", action="store_true", help="keep no state: no show log, no crash recovery"
@@ -170,14 +173,23 @@ def _run(show_path: Path, args: argparse.Namespace, *, simulate: bool) -> int:
         host=args.host,
         web_port=None if args.no_web else args.web_port,
         osc_port=None if args.no_osc else args.osc_port,
-        state_dir=None if args.no_state else args.state_dir,
+        state_dir=None if args.no_state else (args.state_dir or _default_state_dir(simulate)),
         tokens=tokens or None,
         recover_levels=not args.no_recover_levels,
         faults=faults,
         allowed_origins=tuple(args.allow_origin),
     )
-    app.run(show, catalog, options)
+    try:
+        app.run(show, catalog, options)
+    except DeviceError as err:
+        print(f"cuebridge: not starting: {err}", file=sys.stderr)
+        return 1
     return 0
+
+
+def _default_state_dir(simulate: bool) -> Path:
+    # A rehearsal keeps its own state: its standby and levels must never be "recovered" live.
+    return app.DEFAULT_STATE_DIR / "rehearsal" if simulate else app.DEFAULT_STATE_DIR
 
 
 def device_faults(specs: Sequence[str], *, simulate: bool) -> dict[str, tuple[str, ...]]:

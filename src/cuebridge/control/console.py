@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sys
+import threading
 from collections.abc import Callable
 from typing import TextIO
 
@@ -89,14 +91,31 @@ class Console:
 
 
 async def open_stdin_reader() -> asyncio.StreamReader | None:
-    """A StreamReader on stdin, or None when stdin is closed or cannot be watched."""
+    """A StreamReader fed with stdin's lines, or None when stdin is closed.
+
+    A reader thread, not `connect_read_pipe`: that would put the terminal's shared file
+    description in non-blocking mode, and then a burst of log output to a slow terminal fails
+    with BlockingIOError. The thread is a daemon: a read blocked at shutdown never holds it up.
+    """
     if sys.stdin is None or sys.stdin.closed:
         return None
-    loop = asyncio.get_running_loop()
-    reader = asyncio.StreamReader(limit=MAX_LINE)
     try:
-        await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+        fd = sys.stdin.fileno()
     except (OSError, ValueError) as err:
         logger.info("no console on stdin (%s)", err)
         return None
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader(limit=MAX_LINE)
+
+    def pump() -> None:
+        # os.read, not sys.stdin: a daemon thread blocked inside a buffered reader holds its
+        # lock, and the interpreter aborts at exit trying to flush it.
+        try:
+            while chunk := os.read(fd, MAX_LINE):
+                loop.call_soon_threadsafe(reader.feed_data, chunk)
+            loop.call_soon_threadsafe(reader.feed_eof)
+        except (OSError, RuntimeError):
+            return  # stdin closed, or the loop is gone: the daemon is stopping
+
+    threading.Thread(target=pump, name="console-stdin", daemon=True).start()
     return reader

@@ -59,12 +59,17 @@ class Daemon:
         self._stop = asyncio.Event()
         self.ready = asyncio.Event()
 
+    @property
+    def services(self) -> tuple[Service, ...]:
+        """The services run beside the engine."""
+        return self._services
+
     async def _guarded(self, service: Service) -> None:
         """Run one service; if it fails, say so and keep the show (and the other inputs) going."""
         try:
             await service(self)
         except Exception as err:
-            name = _service_name(service)
+            name = service_name(service)
             logger.exception("%s stopped after an error", name)
             self.notices.post("error", f"{name} stopped: {err}; the show continues", topic=name)
 
@@ -86,7 +91,7 @@ class Daemon:
             async with asyncio.TaskGroup() as group:
                 engine_task = group.create_task(self.loop.run(), name="engine")
                 service_tasks = [
-                    group.create_task(self._guarded(service), name=_service_name(service))
+                    group.create_task(self._guarded(service), name=service_name(service))
                     for service in self._services
                 ]
                 logger.info(
@@ -109,5 +114,6 @@ class Daemon:
             logger.info("stopped")
 
 
-def _service_name(service: Service) -> str:
+def service_name(service: Service) -> str:
+    """A service's name for logs and notices."""
     return str(getattr(service, "__name__", type(service).__name__))

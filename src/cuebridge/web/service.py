@@ -57,6 +57,8 @@ class WebOptions:
     tick_interval: float = 1.0
     wall_clock: Callable[[], float] = time.time
     print_links: bool = True
+    secret_roles: frozenset[Role] = frozenset()
+    """Roles whose token came from the environment: their links are not printed or logged."""
     """Print the share links (with tokens) on stdout at start."""
     on_ready: ReadyCallback | None = field(default=None, compare=False)
     """Called with (base_url, tokens) once the socket is bound."""
@@ -165,5 +167,13 @@ def _announce(base_url: str, tokens: Mapping[Role, str], options: WebOptions) ->
         )
     if options.print_links:
         links = share_links(base_url, tokens)
-        lines = [f"  {role.label:<8} {link}" for role, link in links.items()]
+        lines = [
+            f"  {role.label:<8} "
+            + (
+                f"(token from CUEBRIDGE_{role.name}_TOKEN)"
+                if role in options.secret_roles
+                else link
+            )
+            for role, link in links.items()
+        ]
         print("cuebridge panel share links:", *lines, sep="\n", file=sys.stdout, flush=True)
