@@ -18,7 +18,6 @@ from cuebridge.drivers.osc_link import (
 )
 from cuebridge.drivers.osc_queue import DEFAULT_MAX_AGE
 from cuebridge.drivers.osc_tcp import Framing, TcpOscTransport
-from cuebridge.errors import DeviceError
 
 __all__ = [
     "DEFAULT_MAX_AGE",
@@ -33,6 +32,10 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+
+REOPEN_FIRST = 0.5
+REOPEN_MAX = 10.0
+"""Seconds between attempts to open a socket whose address could not be used (doubling)."""
 
 
 class _UdpProtocol(asyncio.DatagramProtocol):
@@ -67,6 +70,7 @@ class UdpOscTransport(TransportBase):
         super().__init__(host, port)
         self._transport: asyncio.DatagramTransport | None = None
         self._paused = False
+        self._reopen_task: asyncio.Task[None] | None = None
         self.dropped = 0
         """Datagrams discarded: sent before start or after close, or while asyncio is full."""
 
@@ -76,21 +80,43 @@ class UdpOscTransport(TransportBase):
         return self._transport is not None
 
     async def start(self) -> None:
-        """Open the socket; DeviceError if the address cannot be resolved or used."""
-        if self._closed or self._transport is not None:
+        """Open the socket; if the address can't be resolved or used yet, keep retrying.
+
+        The device is unreachable meanwhile (sends are dropped and counted): a show started
+        before its network is up must still reach the device once it is.
+        """
+        if self._closed or self._transport is not None or self._reopen_task is not None:
             raise RuntimeError(f"UDP transport to {self._target()} already started or closed")
+        if not await self._open():
+            self._reopen_task = asyncio.create_task(
+                self._reopen(), name=f"udp reopen {self._target()}"
+            )
+
+    async def _open(self) -> bool:
         loop = asyncio.get_running_loop()
         try:
             transport, _ = await loop.create_datagram_endpoint(
                 lambda: _UdpProtocol(self), remote_addr=(self.host, self.port)
             )
         except OSError as err:
-            self._set_status(DeviceStatus.UNREACHABLE, str(err))
-            raise DeviceError(f"cannot open UDP socket to {self._target()}: {err}") from err
+            self._set_status(DeviceStatus.UNREACHABLE, f"cannot open a UDP socket: {err}")
+            return False
+        if self._closed:
+            transport.close()
+            return False
         self._transport = transport
         self._set_status(DeviceStatus.OK, "socket open")
         for packet in self.greeting:
             self.send(packet)
+        return True
+
+    async def _reopen(self) -> None:
+        delay = REOPEN_FIRST
+        while not self._closed and self._transport is None:
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, REOPEN_MAX)
+            if await self._open():
+                logger.info("%s: UDP socket open after retrying", self._target())
 
     def send(self, packet: bytes) -> None:
         """Send one datagram now (dropped if not open or asyncio's send buffer is full)."""
@@ -106,6 +132,8 @@ class UdpOscTransport(TransportBase):
         if self._closed:
             return
         self._closed = True
+        await stop_task(self._reopen_task)
+        self._reopen_task = None
         if self._transport is not None:
             self._transport.close()
             self._transport = None
