@@ -5,6 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from cuebridge.config.data_files import (
+    FileKind,
+    load_directories,
+    parse_data_file,
+    problem_order,
+)
 from cuebridge.config.fields import is_name
 from cuebridge.config.fixture_model import (
     FIXTURE_TYPE_VERSION,
@@ -12,13 +18,13 @@ from cuebridge.config.fixture_model import (
     FixtureTypeFile,
 )
 from cuebridge.config.profiles import default_profile_dirs
-from cuebridge.config.validation import validate
-from cuebridge.config.yamlpos import DataPath, Document, parse_document
+from cuebridge.config.yamlpos import DataPath, Document
 from cuebridge.core.dmx_patch import Attribute, FixtureType
 from cuebridge.errors import Problem, ProfileError
 
 FIXTURES_DIR = "fixtures"
 """Fixture types live in this subdirectory of each profile directory."""
+FIXTURE_TYPE_FILE = FileKind("fixture type", FIXTURE_TYPE_VERSION, "fixture_type", "fixture type")
 
 
 def default_fixture_dirs() -> list[Path]:
@@ -32,33 +38,16 @@ def load_fixture_type_text(text: str, source: str, expected_id: str | None = Non
     """Parse and check one fixture type file; raises ProfileError listing every problem."""
     fixture_type, problems = _parse(text, source, expected_id)
     if fixture_type is None or problems:
-        raise ProfileError(sorted(problems, key=_order))
+        raise ProfileError(sorted(problems, key=problem_order))
     return fixture_type
 
 
 def _parse(
     text: str, source: str, expected_id: str | None
 ) -> tuple[FixtureType | None, list[Problem]]:
-    doc = parse_document(text, source)
-    problems = list(doc.problems)
-    if not doc.parsed:
-        return None, problems
-    data = doc.data
-    if isinstance(data, dict):
-        version = data.get("version")
-        if type(version) is int and version > FIXTURE_TYPE_VERSION:
-            message = (
-                f"fixture type format version {version} is newer than this cuebridge reads "
-                f"({FIXTURE_TYPE_VERSION}); upgrade cuebridge"
-            )
-            return None, [*problems, doc.problem(("version",), message)]
-    model, invalid = validate(FixtureTypeFile, data, doc)
-    problems += invalid
-    if isinstance(data, dict):
-        type_id = data.get("fixture_type")
-        if expected_id is not None and is_name(type_id) and type_id != expected_id:
-            message = f'expected the file name\'s stem "{expected_id}", got "{type_id}"'
-            problems.append(doc.problem(("fixture_type",), message))
+    doc, model, problems = parse_data_file(
+        text, source, FIXTURE_TYPE_FILE, FixtureTypeFile, expected_id
+    )
     if model is None:
         return None, problems
     problems += _check_layout(model, doc)
@@ -121,31 +110,6 @@ def _fixture_type(model: FixtureTypeFile) -> FixtureType:
     )
 
 
-def _order(problem: Problem) -> tuple[str, int, int]:
-    return problem.file, problem.line, problem.column
-
-
-def _unreadable(path: Path, reason: str) -> Problem:
-    return Problem(file=str(path), line=1, column=1, path="", message=f"cannot read file: {reason}")
-
-
-def _load_into(types: dict[str, tuple[FixtureType, str]], path: Path) -> list[Problem]:
-    """Load one file into `types` (id -> type, file); return its problems."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as err:
-        reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
-        return [_unreadable(path, reason)]
-    fixture_type, problems = _parse(text, str(path), path.stem)
-    if fixture_type is None or problems:
-        return problems
-    if fixture_type.id in types:
-        message = f'duplicate fixture type "{fixture_type.id}": also in {types[fixture_type.id][1]}'
-        return [parse_document(text, str(path)).problem(("fixture_type",), message)]
-    types[fixture_type.id] = (fixture_type, str(path))
-    return []
-
-
 class FixtureLibrary:
     """Every known fixture type by id; read-only once loaded."""
 
@@ -157,7 +121,7 @@ class FixtureLibrary:
         """Load every *.yaml in `directories`; raises one ProfileError listing all problems."""
         library, problems = cls.load_checked(directories)
         if problems:
-            raise ProfileError(sorted(problems, key=_order))
+            raise ProfileError(sorted(problems, key=problem_order))
         return library
 
     @classmethod
@@ -165,19 +129,10 @@ class FixtureLibrary:
         cls, directories: Iterable[Path | str]
     ) -> tuple[FixtureLibrary, list[Problem]]:
         """Load what loads; return the library and the problems of the files that did not."""
-        types: dict[str, tuple[FixtureType, str]] = {}
-        problems: list[Problem] = []
-        seen: set[Path] = set()
-        for directory in map(Path, directories):
-            if directory.resolve() in seen:
-                continue
-            seen.add(directory.resolve())
-            if not directory.is_dir():
-                problems.append(_unreadable(directory, "not a directory"))
-                continue
-            for path in sorted(directory.glob("*.yaml")):
-                problems += _load_into(types, path)
-        return cls(fixture_type for fixture_type, _ in types.values()), problems
+        types, problems = load_directories(
+            directories, FIXTURE_TYPE_FILE, _parse, lambda fixture_type: fixture_type.id
+        )
+        return cls(types), problems
 
     def get(self, type_id: str) -> FixtureType | None:
         """The fixture type with this id, or None."""

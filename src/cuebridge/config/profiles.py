@@ -7,6 +7,13 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from cuebridge.config.data_files import (
+    FileKind,
+    load_directories,
+    parse_data_file,
+    problem_order,
+    unreadable,
+)
 from cuebridge.config.fields import is_name
 from cuebridge.config.params import coerce, describe, format_number, suggestion
 from cuebridge.config.profile_model import (
@@ -19,8 +26,7 @@ from cuebridge.config.profile_model import (
     describe_health,
 )
 from cuebridge.config.suggest import one_of
-from cuebridge.config.validation import validate
-from cuebridge.config.yamlpos import DataPath, Document, parse_document, render_value
+from cuebridge.config.yamlpos import DataPath, Document, render_value
 from cuebridge.errors import Problem, ProfileError
 from cuebridge.render.midi import describe_midi
 
@@ -38,6 +44,7 @@ __all__ = [
 PROFILES_ENV = "CUEBRIDGE_PROFILES"
 CONTROL_PROFILE = "cuebridge"
 """The built-in show-control profile used by the reserved `show` device."""
+PROFILE_FILE = FileKind("profile", PROFILE_VERSION, "profile", "profile id")
 
 
 def default_profile_dirs() -> list[Path]:
@@ -55,7 +62,7 @@ def load_profile(path: Path | str) -> Profile:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as err:
-        raise ProfileError([_unreadable(path, err)]) from err
+        raise ProfileError([unreadable(path, err)]) from err
     return load_profile_text(text, str(path), expected_id=path.stem)
 
 
@@ -63,35 +70,14 @@ def load_profile_text(text: str, source: str, expected_id: str | None = None) ->
     """Parse and check profile YAML; raises ProfileError listing every problem."""
     profile, problems = _parse(text, source, expected_id)
     if profile is None or problems:
-        raise ProfileError(sorted(problems, key=_order))
+        raise ProfileError(sorted(problems, key=problem_order))
     return profile
 
 
 def _parse(text: str, source: str, expected_id: str | None) -> tuple[Profile | None, list[Problem]]:
-    doc = parse_document(text, source)
-    problems = list(doc.problems)
-    if not doc.parsed:
-        return None, problems
-    data = doc.data
-    if isinstance(data, dict):
-        version = data.get("version")
-        if type(version) is int and version > PROFILE_VERSION:
-            message = (
-                f"profile format version {version} is newer than this cuebridge reads "
-                f"({PROFILE_VERSION}); upgrade cuebridge"
-            )
-            return None, [*problems, doc.problem(("version",), message)]
-    profile, invalid = validate(Profile, data, doc)
-    problems += invalid
-    if isinstance(data, dict):
-        if (
-            expected_id is not None
-            and is_name(data.get("profile"))
-            and data["profile"] != expected_id
-        ):
-            message = f'expected the file name\'s stem "{expected_id}", got "{data["profile"]}"'
-            problems.append(doc.problem(("profile",), message))
-        problems += _check_data(data, doc)
+    _, profile, problems = parse_data_file(
+        text, source, PROFILE_FILE, Profile, expected_id, _check_data
+    )
     return profile, problems
 
 
@@ -190,34 +176,6 @@ def _as_float(model: ParamSpec) -> ParamSpec:
     return model.model_copy(update={"type": "float"})
 
 
-def _unreadable(path: Path, err: Exception) -> Problem:
-    reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
-    return Problem(file=str(path), line=1, column=1, path="", message=f"cannot read file: {reason}")
-
-
-def _order(problem: Problem) -> tuple[str, int, int]:
-    return problem.file, problem.line, problem.column
-
-
-def _load_into(profiles: dict[str, tuple[Profile, str]], path: Path) -> list[Problem]:
-    """Load one file into `profiles` (id -> profile, file); return its problems."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as err:
-        return [_unreadable(path, err)]
-    profile, problems = _parse(text, str(path), path.stem)
-    if profile is None or problems:
-        return problems
-    if profile.id in profiles:
-        doc = parse_document(text, str(path))
-        earlier = profiles[profile.id][1]
-        return [
-            doc.problem(("profile",), f'duplicate profile id "{profile.id}": also in {earlier}')
-        ]
-    profiles[profile.id] = (profile, str(path))
-    return []
-
-
 class ProfileCatalog:
     """Every known device profile by id; read-only once loaded."""
 
@@ -227,21 +185,12 @@ class ProfileCatalog:
     @classmethod
     def load(cls, directories: Iterable[Path | str]) -> ProfileCatalog:
         """Load every *.yaml in `directories`; raises one ProfileError listing all problems."""
-        profiles: dict[str, tuple[Profile, str]] = {}
-        problems: list[Problem] = []
-        seen: set[Path] = set()
-        for directory in map(Path, directories):
-            if directory.resolve() in seen:
-                continue
-            seen.add(directory.resolve())
-            if not directory.is_dir():
-                problems.append(_unreadable(directory, NotADirectoryError("not a directory")))
-                continue
-            for path in sorted(directory.glob("*.yaml")):
-                problems += _load_into(profiles, path)
+        profiles, problems = load_directories(
+            directories, PROFILE_FILE, _parse, lambda profile: profile.id
+        )
         if problems:
-            raise ProfileError(sorted(problems, key=_order))
-        return cls(profile for profile, _ in profiles.values())
+            raise ProfileError(sorted(problems, key=problem_order))
+        return cls(profiles)
 
     def get(self, profile_id: str) -> Profile | None:
         """The profile with this id, or None."""

@@ -144,11 +144,3 @@ class LinkStatus:
                 self.on_status(status, detail)
             except Exception:
                 logger.exception("MIDI %s: status callback failed", self.what)
-
-
-def deliver(callback: MessageCallback, message: bytes, what: str) -> None:
-    """Hand one message to a receiver's callback; its failure is logged, never raised."""
-    try:
-        callback(message)
-    except Exception:
-        logger.exception("MIDI %s: message callback failed", what)

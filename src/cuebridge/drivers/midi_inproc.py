@@ -3,20 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Callable, Sequence
 
 from cuebridge.drivers.base import DeviceStatus
-from cuebridge.drivers.midi_connection import (
-    LinkStatus,
-    MalformedCallback,
-    MessageCallback,
-    StatusCallback,
-    deliver,
-)
-from cuebridge.drivers.midi_stream import split_messages
-
-logger = logging.getLogger(__name__)
+from cuebridge.drivers.midi_connection import MalformedCallback, MessageCallback
+from cuebridge.drivers.midi_link import LinkReceiver, LinkSender
 
 PacketListener = Callable[[bytes], None]
 
@@ -56,32 +47,15 @@ class MidiBus:
             loop.call_soon(listener, packet)
 
 
-class InprocMidiSender:
+class InprocMidiSender(LinkSender):
     """Sends whole messages to a bus port as one packet per `send`. Status: OK once started."""
 
     def __init__(self, bus: MidiBus, port_name: str) -> None:
+        super().__init__(f"inproc port {port_name!r}")
         self.bus = bus
         self.port_name = port_name
-        self._status = LinkStatus(f"inproc port {port_name!r}")
         self._open = False
         self._closed = False
-        self.sent = 0
-        self.dropped = 0
-        self.errors = 0
-
-    @property
-    def status(self) -> DeviceStatus:
-        """Current health."""
-        return self._status.status
-
-    @property
-    def on_status(self) -> StatusCallback | None:
-        """Callback hearing every status change."""
-        return self._status.on_status
-
-    @on_status.setter
-    def on_status(self, callback: StatusCallback | None) -> None:
-        self._status.on_status = callback
 
     async def start(self) -> None:
         """Ready at once."""
@@ -103,7 +77,7 @@ class InprocMidiSender:
         self._open, self._closed = False, True
 
 
-class InprocMidiReceiver:
+class InprocMidiReceiver(LinkReceiver):
     """Listens on a bus port and parses each packet like a datagram."""
 
     def __init__(
@@ -114,13 +88,10 @@ class InprocMidiReceiver:
         *,
         on_malformed: MalformedCallback | None = None,
     ) -> None:
+        super().__init__(f"inproc {port_name!r}", on_message, on_malformed)
         self.bus = bus
         self.port_name = port_name
-        self._on_message = on_message
-        self._on_malformed = on_malformed
         self._stop: Callable[[], None] | None = None
-        self.messages = 0
-        self.malformed = 0
 
     @property
     def port(self) -> int:
@@ -130,23 +101,10 @@ class InprocMidiReceiver:
     async def start(self) -> None:
         """Start listening."""
         if self._stop is None:
-            self._stop = self.bus.listen(self.port_name, self._packet)
+            self._stop = self.bus.listen(self.port_name, self._hand_on_packet)
 
     async def aclose(self) -> None:
         """Stop listening; idempotent."""
         if self._stop is not None:
             self._stop()
             self._stop = None
-
-    def _packet(self, packet: bytes) -> None:
-        messages, problems = split_messages(packet)
-        for message in messages:
-            self.messages += 1
-            deliver(self._on_message, message, f"inproc {self.port_name!r}")
-        for problem in problems:
-            self.malformed += 1
-            if self._on_malformed is not None:
-                try:
-                    self._on_malformed(problem)
-                except Exception:
-                    logger.exception("MIDI inproc %r: malformed callback failed", self.port_name)

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 from collections.abc import Callable, Sequence
 from typing import Any, Final
 
 import mido
 
 from cuebridge.drivers.base import DeviceStatus
-from cuebridge.drivers.midi_connection import LinkStatus, MessageCallback, StatusCallback, deliver
+from cuebridge.drivers.midi_connection import MessageCallback
+from cuebridge.drivers.midi_link import LinkReceiver, LinkSender
 from cuebridge.errors import DeviceError
-
-logger = logging.getLogger(__name__)
 
 RTMIDI_BACKEND: Final = "mido.backends.rtmidi"
 MISSING_RTMIDI: Final = (
@@ -53,34 +51,17 @@ def _open_port(load: BackendLoader, name: str, *, output: bool, **options: Any) 
         raise DeviceError(f"cannot open MIDI {kind} port {name!r}: {err}") from err
 
 
-class RtMidiSender:
+class RtMidiSender(LinkSender):
     """Sends to a system MIDI output port. Status: OK once open, UNREACHABLE on send errors."""
 
     def __init__(
         self, port_name: str, *, load_backend: BackendLoader = load_rtmidi_backend
     ) -> None:
+        super().__init__(f"port {port_name!r}")
         self.port_name = port_name
         self._load = load_backend
-        self._status = LinkStatus(f"port {port_name!r}")
         self._port: Any = None
         self._closed = False
-        self.sent = 0
-        self.dropped = 0
-        self.errors = 0
-
-    @property
-    def status(self) -> DeviceStatus:
-        """Current health."""
-        return self._status.status
-
-    @property
-    def on_status(self) -> StatusCallback | None:
-        """Callback hearing every status change."""
-        return self._status.on_status
-
-    @on_status.setter
-    def on_status(self, callback: StatusCallback | None) -> None:
-        self._status.on_status = callback
 
     async def start(self) -> None:
         """Open the port in a worker thread; DeviceError naming the missing package or port."""
@@ -119,7 +100,7 @@ class RtMidiSender:
                 await asyncio.to_thread(port.close)
 
 
-class RtMidiReceiver:
+class RtMidiReceiver(LinkReceiver):
     """Listens on a system MIDI input port; rtmidi's thread hands messages to the loop."""
 
     def __init__(
@@ -129,13 +110,11 @@ class RtMidiReceiver:
         *,
         load_backend: BackendLoader = load_rtmidi_backend,
     ) -> None:
+        super().__init__(f"port {port_name!r}", on_message, None)
         self.port_name = port_name
-        self._on_message = on_message
         self._load = load_backend
         self._port: Any = None
         self._loop: asyncio.AbstractEventLoop | None = None
-        self.messages = 0
-        self.malformed = 0
 
     @property
     def port(self) -> int:
@@ -165,7 +144,5 @@ class RtMidiReceiver:
             loop.call_soon_threadsafe(self._deliver, bytes(message.bytes()))
 
     def _deliver(self, data: bytes) -> None:
-        if self._port is None:
-            return
-        self.messages += 1
-        deliver(self._on_message, data, f"port {self.port_name!r}")
+        if self._port is not None:
+            self._hand_on(data)

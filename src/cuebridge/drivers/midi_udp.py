@@ -9,15 +9,8 @@ from collections.abc import Collection, Iterator, Sequence
 from typing import Any, Final
 
 from cuebridge.drivers.base import DeviceStatus
-from cuebridge.drivers.midi_connection import (
-    LinkStatus,
-    MalformedCallback,
-    MessageCallback,
-    MidiConnection,
-    StatusCallback,
-    deliver,
-)
-from cuebridge.drivers.midi_stream import split_messages
+from cuebridge.drivers.midi_connection import MalformedCallback, MessageCallback, MidiConnection
+from cuebridge.drivers.midi_link import LinkReceiver, LinkSender
 from cuebridge.errors import DeviceError
 
 logger = logging.getLogger(__name__)
@@ -62,20 +55,21 @@ class _Endpoint(asyncio.DatagramProtocol):
         self.owner.paused = False
 
 
-class UdpMidiSender:
+class UdpMidiSender(LinkSender):
     """Sends whole MIDI messages as UDP datagrams: unicast (`udp`) or ipMIDI multicast.
 
     Messages go out exactly as rendered (never with running status), several to a datagram.
     Unicast uses a connected socket so an ICMP port-unreachable comes back as UNREACHABLE;
     status is otherwise UNKNOWN, since UDP cannot confirm delivery. Multicast goes through
-    `interface` (127.0.0.1 by default: host only) with the configured TTL.
+    `interface` (127.0.0.1 by default: host only) with the configured TTL. Counters count
+    datagrams; `dropped` includes those sent while the OS buffer was full.
     """
 
     def __init__(self, link: MidiConnection, *, recovery_delay: float = RECOVERY_DELAY) -> None:
         if link.transport not in ("udp", "ipmidi"):
             raise ValueError(f"UdpMidiSender needs udp or ipmidi, got {link.transport}")
+        super().__init__(link.describe())
         self.link = link
-        self._status = LinkStatus(link.describe())
         self._transport: asyncio.DatagramTransport | None = None
         self._destination: Address | None = None
         self._recovery_delay = recovery_delay
@@ -83,26 +77,6 @@ class UdpMidiSender:
         self._recovery: asyncio.TimerHandle | None = None
         self._closed = False
         self.paused = False
-        self.sent = 0
-        """Datagrams handed to the OS."""
-        self.dropped = 0
-        """Datagrams discarded: before start, after close, or while the OS buffer was full."""
-        self.errors = 0
-        """Send errors the OS reported (ICMP unreachable and the like)."""
-
-    @property
-    def status(self) -> DeviceStatus:
-        """Current health."""
-        return self._status.status
-
-    @property
-    def on_status(self) -> StatusCallback | None:
-        """Callback hearing every status change."""
-        return self._status.on_status
-
-    @on_status.setter
-    def on_status(self, callback: StatusCallback | None) -> None:
-        self._status.on_status = callback
 
     @property
     def local_address(self) -> Address | None:
@@ -171,7 +145,7 @@ class UdpMidiSender:
             self._status.set(DeviceStatus.UNKNOWN, "sends no longer bounce")
 
 
-class UdpMidiReceiver:
+class UdpMidiReceiver(LinkReceiver):
     """Receives raw MIDI datagrams (unicast or ipMIDI) and hands on each complete message.
 
     Each datagram is parsed on its own (running status is honoured within it); what cannot
@@ -187,15 +161,12 @@ class UdpMidiReceiver:
         on_malformed: MalformedCallback | None = None,
         ignore_from: Collection[Address] = (),
     ) -> None:
+        super().__init__(link.describe(), on_message, on_malformed)
         self.link = link
-        self._on_message = on_message
-        self._on_malformed = on_malformed
         self._ignore = ignore_from
         self._transport: asyncio.DatagramTransport | None = None
         self.paused = False
         self.datagrams = 0
-        self.messages = 0
-        self.malformed = 0
         self.ignored = 0
         """Datagrams skipped because they came from `ignore_from`."""
 
@@ -235,22 +206,7 @@ class UdpMidiReceiver:
             self.ignored += 1
             return
         self.datagrams += 1
-        messages, problems = split_messages(data)
-        for message in messages:
-            self.messages += 1
-            deliver(self._on_message, message, self.link.describe())
-        for problem in problems:
-            self.malformed += 1
-            logger.debug(
-                "MIDI %s: dropped input from %s: %s", self.link.describe(), source, problem
-            )
-            if self._on_malformed is not None:
-                try:
-                    self._on_malformed(problem)
-                except Exception:
-                    logger.exception(
-                        "MIDI %s: malformed-input callback failed", self.link.describe()
-                    )
+        self._hand_on_packet(data, source)
 
     def error(self, exc: Exception) -> None:
         """A socket error on a listening socket is logged only."""

@@ -11,15 +11,21 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Final
+from typing import Final, Unpack
 
-from cuebridge.config.profile_model import Profile
 from cuebridge.protocols.osc import OscMessage
-from cuebridge.runtime.clock import Clock
 from cuebridge.sim.base import JsonDict
 from cuebridge.sim.osc_endpoint import Ignored
 from cuebridge.sim.osc_peers import Peer, TcpPeer
-from cuebridge.sim.osc_sim import MAX_ENTRIES, OscSim, expect, is_press, number_in, unknown
+from cuebridge.sim.osc_sim import (
+    MAX_ENTRIES,
+    OscSim,
+    OscSimOptions,
+    expect,
+    is_press,
+    number_in,
+    unknown,
+)
 
 VERSION: Final = "3.2.10"
 MAX_LIST: Final = 999
@@ -46,16 +52,8 @@ class EosSim(OscSim):
     KIND = "console"
     TRANSPORTS = ("tcp-slip", "tcp-len", "udp")
 
-    def __init__(
-        self,
-        name: str,
-        *,
-        profile: Profile | None = None,
-        port: int = 0,
-        clock: Clock | None = None,
-        seed: int | str | None = None,
-    ) -> None:
-        super().__init__(name, profile=profile, port=port, clock=clock, seed=seed)
+    def __init__(self, name: str, **options: Unpack[OscSimOptions]) -> None:
+        super().__init__(name, **options)
         self._active: Cue | None = None
         self._pending: Cue = (1, "1")
         self._previous: Cue | None = None

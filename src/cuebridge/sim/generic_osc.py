@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Unpack
 
-from cuebridge.config.profile_model import Profile
 from cuebridge.protocols.osc import OscMessage
-from cuebridge.runtime.clock import Clock
 from cuebridge.sim.base import JsonDict
 from cuebridge.sim.osc_endpoint import Ignored
 from cuebridge.sim.osc_peers import Peer
-from cuebridge.sim.osc_sim import MAX_ENTRIES, OscSim
+from cuebridge.sim.osc_sim import MAX_ENTRIES, OscSim, OscSimOptions
 from cuebridge.sim.osc_text import json_value
 
 
@@ -20,16 +18,8 @@ class GenericOscSim(OscSim):
     KIND = "osc"
     TRANSPORTS = ("udp", "tcp-slip", "tcp-len")
 
-    def __init__(
-        self,
-        name: str,
-        *,
-        profile: Profile | None = None,
-        port: int = 0,
-        clock: Clock | None = None,
-        seed: int | str | None = None,
-    ) -> None:
-        super().__init__(name, profile=profile, port=port, clock=clock, seed=seed)
+    def __init__(self, name: str, **options: Unpack[OscSimOptions]) -> None:
+        super().__init__(name, **options)
         self._values: dict[str, list[Any]] = {}
 
     def handle(self, message: OscMessage, peer: Peer) -> str:

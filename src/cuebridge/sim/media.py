@@ -10,15 +10,21 @@ layer when a client addresses one (up to MAX_ENTRIES).
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Final, Unpack
 
-from cuebridge.config.profile_model import Profile
 from cuebridge.protocols.osc import OscMessage
-from cuebridge.runtime.clock import Clock
 from cuebridge.sim.base import JsonDict
 from cuebridge.sim.osc_endpoint import Ignored
 from cuebridge.sim.osc_peers import Peer
-from cuebridge.sim.osc_sim import MAX_ENTRIES, OscSim, expect, is_press, number_in, unknown
+from cuebridge.sim.osc_sim import (
+    MAX_ENTRIES,
+    OscSim,
+    OscSimOptions,
+    expect,
+    is_press,
+    number_in,
+    unknown,
+)
 
 INITIAL_LAYERS: Final = 3
 DISGUISE_COMMANDS: Final = (
@@ -40,16 +46,8 @@ class MediaSim(OscSim):
     KIND = "media"
     TRANSPORTS = ("udp",)
 
-    def __init__(
-        self,
-        name: str,
-        *,
-        profile: Profile | None = None,
-        port: int = 0,
-        clock: Clock | None = None,
-        seed: int | str | None = None,
-    ) -> None:
-        super().__init__(name, profile=profile, port=port, clock=clock, seed=seed)
+    def __init__(self, name: str, **options: Unpack[OscSimOptions]) -> None:
+        super().__init__(name, **options)
         self._layers: dict[int, JsonDict] = {}
         for layer in range(1, INITIAL_LAYERS + 1):
             self._layer(layer)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, TypedDict
 
 from cuebridge.config.profile_model import Profile
 from cuebridge.protocols.osc import OscMessage, OscValue, osc_message
@@ -14,6 +14,15 @@ from cuebridge.sim.osc_peers import Peer, TcpPeer
 
 MAX_ENTRIES = 1000
 """Bound on anything a client can make a simulator remember (addresses, cues, layers)."""
+
+
+class OscSimOptions(TypedDict, total=False):
+    """The keyword options every simulated OSC device takes (see `OscSim`)."""
+
+    profile: Profile | None
+    port: int
+    clock: Clock | None
+    seed: int | str | None
 
 
 class OscSim:

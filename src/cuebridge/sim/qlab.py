@@ -14,15 +14,13 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, Unpack
 
-from cuebridge.config.profile_model import Profile
 from cuebridge.protocols.osc import OscMessage
-from cuebridge.runtime.clock import Clock
 from cuebridge.sim.base import JsonDict
 from cuebridge.sim.osc_endpoint import Ignored
 from cuebridge.sim.osc_peers import Peer, TcpPeer, UdpPeer
-from cuebridge.sim.osc_sim import OscSim, unknown
+from cuebridge.sim.osc_sim import OscSim, OscSimOptions, unknown
 from cuebridge.sim.qlab_actions import CONTROL, EDIT_OR_CONTROL, VERSION, VIEW, resolve
 from cuebridge.sim.qlab_workspace import DEFAULT_CUES, Workspace, WorkspaceFull
 
@@ -54,15 +52,12 @@ class QLabSim(OscSim):
         self,
         name: str,
         *,
-        profile: Profile | None = None,
-        port: int = 0,
         passcode: str = "",
         rights: Sequence[str] = RIGHTS,
         cues: Sequence[str] = DEFAULT_CUES,
-        clock: Clock | None = None,
-        seed: int | str | None = None,
+        **options: Unpack[OscSimOptions],
     ) -> None:
-        super().__init__(name, profile=profile, port=port, clock=clock, seed=seed)
+        super().__init__(name, **options)
         unknown_rights = sorted(set(rights) - set(RIGHTS))
         if unknown_rights:
             raise ValueError(f"unknown QLab rights {unknown_rights}; expected {RIGHTS}")

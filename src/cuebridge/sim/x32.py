@@ -10,16 +10,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, Unpack
 
-from cuebridge.config.profile_model import Profile
 from cuebridge.protocols.osc import OscMessage
 from cuebridge.render.scales import X32_FADER_MAX_DB, X32_FADER_MIN_DB
-from cuebridge.runtime.clock import Clock
 from cuebridge.sim.base import JsonDict
 from cuebridge.sim.osc_endpoint import LOOPBACK, Ignored
 from cuebridge.sim.osc_peers import Peer
-from cuebridge.sim.osc_sim import OscSim, expect, unknown
+from cuebridge.sim.osc_sim import OscSim, OscSimOptions, expect, unknown
 
 XREMOTE_LIFETIME: Final = 10.0
 CHANNELS: Final = 32
@@ -87,16 +85,8 @@ class X32Sim(OscSim):
     KIND = "mixer"
     TRANSPORTS = ("udp",)
 
-    def __init__(
-        self,
-        name: str,
-        *,
-        profile: Profile | None = None,
-        port: int = 0,
-        clock: Clock | None = None,
-        seed: int | str | None = None,
-    ) -> None:
-        super().__init__(name, profile=profile, port=port, clock=clock, seed=seed)
+    def __init__(self, name: str, **options: Unpack[OscSimOptions]) -> None:
+        super().__init__(name, **options)
         self._params = _params()
         self._scene: int | None = None
         self._xremote: dict[Peer, float] = {}
