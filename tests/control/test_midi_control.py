@@ -167,7 +167,7 @@ async def test_mtc_over_udp_fires_the_cue_whose_timecode_it_passes() -> None:
                 sender.sendto(b"".join(quarter_frames(tc)), ("127.0.0.1", port))
                 await asyncio.sleep(0)
             await wait_for(lambda: len(r.commands) == 1)
-            assert r.commands[0] == GoCue(number="2", source="mtc", role="operator")
+            assert r.commands[0] == GoCue(number="2", source="mtc", role="operator", guarded=False)
             await asyncio.sleep(0.05)
             assert len(r.commands) == 1
         finally:

@@ -68,13 +68,17 @@ def _press(message: bytes) -> tuple[str, int, int, int] | None:
 class MidiMapper:
     """Finds the command for one complete MIDI message; releases and strangers map to None.
 
-    A note-on with velocity 0 and note-offs are releases (ignored); a CC triggers on its
-    configured value, or on any value above 0 (0 is the release); a program change always
-    triggers.
+    A note-on with velocity 0 and note-offs are releases (ignored); a program change always
+    triggers. A CC with a configured value triggers on every message with that value. A CC
+    without one triggers only when it goes above 0 from 0 or from unknown (its first
+    message): a fader on that controller fires once as it leaves 0, not on every move, and
+    must come back to 0 to fire again. The last value is kept per channel and controller.
     """
 
     def __init__(self, triggers: Sequence[MidiTrigger]) -> None:
         self._triggers = tuple(triggers)
+        self._cc_values: dict[tuple[int, int], int] = {}
+        """Last value of every (channel, controller) seen; at most 16 x 128 entries."""
 
     def match(self, message: bytes) -> MidiTrigger | None:
         """The trigger this message presses, if any."""
@@ -82,6 +86,11 @@ class MidiMapper:
         if parsed is None:
             return None
         kind, channel, number, value = parsed
+        rising = value > 0
+        if kind == "cc":
+            previous = self._cc_values.get((channel, number))
+            self._cc_values[(channel, number)] = value
+            rising = value > 0 and not previous  # from 0 or from unknown (None)
         for trigger in self._triggers:
             if trigger.kind != kind or trigger.number != number:
                 continue
@@ -90,7 +99,7 @@ class MidiMapper:
             if trigger.value is not None and kind == "cc":
                 if value == trigger.value:
                     return trigger
-            elif value > 0:
+            elif rising:
                 return trigger
         return None
 

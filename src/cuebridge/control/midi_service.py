@@ -155,8 +155,16 @@ async def midi_control_service(daemon: Daemon, options: MidiControlOptions) -> N
             options.on_ready(receivers)
         await asyncio.Event().wait()
     finally:
-        for receiver in receivers:
+        await close_receivers(receivers)
+
+
+async def close_receivers(receivers: list[MidiReceiver]) -> None:
+    """Close every receiver; one that fails to close is logged and never keeps the rest open."""
+    for receiver in receivers:
+        try:
             await receiver.aclose()
+        except Exception:
+            logger.exception("closing the MIDI control input %r failed", receiver)
 
 
 def midi_control(options: MidiControlOptions) -> Service:

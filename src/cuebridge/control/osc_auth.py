@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from dataclasses import dataclass
 from enum import Enum
 
@@ -15,7 +15,12 @@ MAX_FAILURES = 5
 """Wrong passcodes in a row from one host before its `/connect` is refused for a while."""
 LOCKOUT_SECONDS = 60.0
 TRACKED_HOSTS = 1024
-"""Hosts whose failures are remembered; the oldest are forgotten (a spoofing flood is bounded)."""
+"""Hosts whose failures are remembered; the oldest that is not locked out is forgotten first."""
+GLOBAL_MAX_FAILURES = 20
+"""Wrong passcodes from all hosts together within `GLOBAL_WINDOW` before every passcode is
+refused until the window clears: spoofed source addresses cannot multiply the guesses, nor
+push a locked-out host out of the table (few hosts can be locked out at once)."""
+GLOBAL_WINDOW = 60.0
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -43,6 +48,9 @@ class AccessPolicy:
         *,
         max_failures: int = MAX_FAILURES,
         lockout_seconds: float = LOCKOUT_SECONDS,
+        global_max_failures: int = GLOBAL_MAX_FAILURES,
+        global_window: float = GLOBAL_WINDOW,
+        tracked_hosts: int = TRACKED_HOSTS,
     ) -> None:
         self._passcodes = {code: Role.parse(role) for code, role in access.passcodes.items()}
         rules = [
@@ -59,6 +67,13 @@ class AccessPolicy:
         self._max_failures = max_failures
         self._lockout = lockout_seconds
         self._failures: OrderedDict[str, _Failures] = OrderedDict()
+        if global_max_failures < 1 or tracked_hosts < 1:
+            raise ValueError("global_max_failures and tracked_hosts must be at least 1")
+        self._tracked_hosts = tracked_hosts
+        self._global_max = global_max_failures
+        self._global_window = global_window
+        self._recent: deque[float] = deque(maxlen=global_max_failures)
+        """Times of the latest wrong passcodes from any host (at most `global_max`)."""
 
     @property
     def passcodes_configured(self) -> bool:
@@ -87,6 +102,8 @@ class AccessPolicy:
             return ConnectResult.LOCKED_OUT, base
         if not passcode:
             return ConnectResult.OK, base
+        if self._globally_locked(now):
+            return ConnectResult.LOCKED_OUT, base  # not even a right passcode gets through
         granted = self._match(passcode)
         if granted is None:
             self._fail(host, now)
@@ -102,15 +119,29 @@ class AccessPolicy:
                 found = role
         return found
 
+    def _globally_locked(self, now: float) -> bool:
+        """Whether the last `global_max` wrong passcodes all fell within the window."""
+        recent = self._recent
+        return len(recent) >= self._global_max and now - recent[0] < self._global_window
+
     def _fail(self, host: str, now: float) -> None:
+        self._recent.append(now)
         failures = self._failures.pop(host, None) or _Failures()
         failures.count += 1
         if failures.count >= self._max_failures:
             failures.count = 0
             failures.locked_until = now + self._lockout
         self._failures[host] = failures
-        while len(self._failures) > TRACKED_HOSTS:
-            self._failures.popitem(last=False)
+        while len(self._failures) > self._tracked_hosts:
+            self._forget_one(now)
+
+    def _forget_one(self, now: float) -> None:
+        """Forget the oldest host that is not locked out; a locked-out host goes last."""
+        for host, failures in self._failures.items():
+            if failures.locked_until <= now:
+                del self._failures[host]
+                return
+        self._failures.popitem(last=False)
 
 
 def rights(role: Role) -> str:

@@ -91,15 +91,22 @@ class UdpSessions:
         session = create()
         self._sessions[address] = session
         if len(self._sessions) > self._limit:
-            self._evict()
+            self._evict(address)
         return session
 
-    def _evict(self) -> None:
-        # the least recently heard client that set nothing goes first; a flood of fresh
-        # source ports then only pushes out other one-off senders
-        victim = next((key for key, s in self._sessions.items() if not s.pinned), None)
+    def _evict(self, newcomer: tuple[str, int]) -> None:
+        """Forget one session to make room for `newcomer`; authenticated ones are never chosen.
+
+        First the least recently heard client that set nothing (a flood of fresh source ports
+        then only pushes out other one-off senders), then the least recently heard one that
+        set state without a passcode (so such a flood cannot keep every new client out),
+        else the newcomer itself: sessions that sent a valid passcode are never forgotten
+        to make room for one that did not.
+        """
+        items = self._sessions.items()
+        victim = next((k for k, s in items if k != newcomer and not s.pinned), None)
         if victim is None:
-            victim = next(iter(self._sessions))
+            victim = next((k for k, s in items if k != newcomer and not s.authenticated), newcomer)
         self._sessions.pop(victim).closed = True
         self.evicted += 1
 

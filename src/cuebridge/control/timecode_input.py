@@ -35,7 +35,12 @@ def reading_of(event: MtcEvent) -> Reading:
 
 
 class TimecodeInput:
-    """Feeds MIDI bytes to an MtcReader and the show's follower; submits `GoCue`s."""
+    """Feeds MIDI bytes to an MtcReader and the show's follower; submits unguarded `GoCue`s.
+
+    The first reading after a start (a restart after a crash included) only establishes the
+    position: cues already passed stay unfired whatever `on_jump` says (see
+    `TimecodeFollower`).
+    """
 
     def __init__(
         self,
@@ -75,4 +80,5 @@ class TimecodeInput:
             for number in self.follower.feed(self.last):
                 self.fired += 1
                 logger.info("timecode %s: GO cue %s", event.timecode, number)
-                self._submit(GoCue(number=number, source=SOURCE, role=INPUT_ROLE))
+                # machine-timed: the double-GO guard is for people (see GoTypeCommand)
+                self._submit(GoCue(number=number, source=SOURCE, role=INPUT_ROLE, guarded=False))

@@ -16,21 +16,33 @@ class Command:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Go(Command):
+class GoTypeCommand(Command):
+    """Base of the commands that fire a cue (GO, GO cue, start cue)."""
+
+    guarded: bool = True
+    """Whether the double-GO guard (`min_go_interval`) applies. It exists against a person
+    pressing GO twice: leave it True for every human or remote-surface command. A
+    machine-timed source (timecode chase) sets False: such a command is never refused by
+    the guard and does not arm it, so cues close together all fire, and a person's GO right
+    after one is still protected against its own double press only."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Go(GoTypeCommand):
     """Fire the standby cue of a list (the first list when `cue_list` is None)."""
 
     cue_list: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class GoCue(Command):
+class GoCue(GoTypeCommand):
     """Put the standby on a top-level cue and fire it (QLab `/go/{n}`)."""
 
     number: str
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class StartCue(Command):
+class StartCue(GoTypeCommand):
     """Fire one cue without moving the standby (QLab `/cue/{n}/start`)."""
 
     number: str

@@ -6,7 +6,9 @@ Rules:
 2. Every deadline due at or before `now` is processed at its own scheduled time, in time
    order, before a command is applied; late wake-ups never shift the show's timeline.
 3. Results are plain values: effects for devices and events for people and logs.
-4. GO-type commands (GO, GO cue, start cue) from any source pass one double-GO guard.
+4. GO-type commands (GO, GO cue, start cue) from any source pass one double-GO guard,
+   unless the command says `guarded=False` (machine-timed sources such as timecode): an
+   unguarded command is never refused by the guard and does not arm it.
 5. GO with nothing standing by (past the last cue) does nothing and reports END_OF_LIST.
    Firing a cue that is already running does nothing to it and reports ALREADY_RUNNING;
    a GO still moves the standby on, so the next GO fires the next cue.
@@ -214,7 +216,7 @@ class CueEngine:
             case GoCue():
                 self._go_cue(command, now, out)
             case StartCue():
-                self._start_cue(command.number, now, out, command.source, guarded=True)
+                self._start_cue(command.number, now, out, command.source, guarded=command.guarded)
             case LoadCue():
                 self._load(command, now, out)
             case StandbyNext() | StandbyPrevious():
@@ -241,7 +243,7 @@ class CueEngine:
         if list_id not in self._lists:
             self._ignore(out, now, command, IgnoredReason.UNKNOWN_LIST, f"no cue list '{list_id}'")
             return
-        if self._check_lockout(command, now, out):
+        if command.guarded and self._check_lockout(command, now, out):
             return
         position = self._playhead.position(list_id)
         if position is None:
@@ -250,24 +252,26 @@ class CueEngine:
             )
             self._ignore(out, now, command, IgnoredReason.END_OF_LIST, detail)
             return
-        self._last_go = now
+        if command.guarded:
+            self._last_go = now
         self._fire(
             self._lists[list_id].cues[position], list_id, now, Trigger.GO, command.source, out
         )
 
     def _go_cue(self, command: GoCue, now: float, out: Outcome) -> None:
         entry = self._top_level(command, command.number, now, out)
-        if entry is None or self._check_lockout(command, now, out):
+        if entry is None or (command.guarded and self._check_lockout(command, now, out)):
             return
         assert entry.position is not None
         self._set_standby(entry.cue_list, entry.position, now, out)
-        self._last_go = now
+        if command.guarded:
+            self._last_go = now
         self._fire(entry.cue, entry.cue_list, now, Trigger.GO, command.source, out)
 
     def _start_cue(
         self, number: str, now: float, out: Outcome, source: str, *, guarded: bool
     ) -> None:
-        command = StartCue(number=number, source=source)
+        command = StartCue(number=number, source=source, guarded=guarded)
         entry = self._lookup(command, number, now, out)
         if entry is None:
             return

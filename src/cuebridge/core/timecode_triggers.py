@@ -11,7 +11,7 @@ from cuebridge.core.model import Show
 
 
 class JumpMode(Enum):
-    """What a forward jump (or joining a running timecode) fires of the cues it skipped."""
+    """What a forward jump fires of the cues it skipped (a first reading never fires them)."""
 
     IGNORE = "ignore"
     """Nothing: the cues jumped over stay unfired (the safe default)."""
@@ -50,6 +50,11 @@ class TimecodeFollower:
     new position. A forward step larger than `jump` is a jump: the cues skipped fire as
     `on_jump` says; the cues within `tolerance` of where it lands fire as playback would
     (so a cue on the first frame of a roll still fires). Reverse play never fires.
+
+    The first reading (at start, after a crash and restart, or after `reset`) only
+    establishes the position: the cues before it count as passed and never fire, whatever
+    `on_jump` says, because nothing tells them apart from cues that already ran before the
+    restart. Only cues within `tolerance` of that first reading fire, as playback would.
     """
 
     def __init__(
@@ -87,14 +92,14 @@ class TimecodeFollower:
                 self._moved(now)
             return []
         if passed is None:
-            fired = self._skipped(None, now - self.tolerance, first=True)
-            return fired + self._play(now)
+            self.passed = now - self.tolerance  # position only: earlier cues count as passed
+            return self._play(now)
         if now < passed - self.tolerance:
             self._moved(now)
             return []
         if now > passed + self.jump:
             self.jumps += 1
-            fired = self._skipped(passed, now - self.tolerance, first=False)
+            fired = self._skipped(passed, now - self.tolerance)
             return fired + self._play(now)
         return self._play(now)
 
@@ -106,7 +111,7 @@ class TimecodeFollower:
         landing = now - 1e-6
         fired: list[str] = []
         if passed is not None and landing > passed:
-            fired = self._skipped(passed, landing, first=False)
+            fired = self._skipped(passed, landing)
         self._moved(landing)
         return fired
 
@@ -123,14 +128,14 @@ class TimecodeFollower:
         self.passed = now
         return self._numbers[low:high]
 
-    def _skipped(self, passed: float | None, landing: float, *, first: bool) -> list[str]:
+    def _skipped(self, passed: float, landing: float) -> list[str]:
         """Cues in (passed, landing] per the jump mode; `passed` becomes `landing`."""
-        low = 0 if passed is None else bisect.bisect_right(self._times, passed)
+        low = bisect.bisect_right(self._times, passed)
         high = bisect.bisect_right(self._times, landing)
-        if passed is None or landing > passed:
+        if landing > passed:
             self.passed = landing
         if high <= low or self.on_jump is JumpMode.IGNORE:
             return []
-        if self.on_jump is JumpMode.FIRE_LAST or first:  # never a burst from nowhere
+        if self.on_jump is JumpMode.FIRE_LAST:
             return [self._numbers[high - 1]]
         return self._numbers[low:high]

@@ -21,12 +21,14 @@ Listener = Callable[[Outcome], None]
 CommandListener = Callable[[Command, Outcome], None]
 """Hears every handled command with what it did (the show log records both)."""
 DropListener = Callable[[Command, str], None]
-"""Hears every command refused before the engine saw it, with the reason."""
+"""Hears every command refused (inbox full, or the engine raised on it), with the reason."""
 ShowListener = Callable[[Show], None]
 """Hears every show swapped in by a reload."""
 
 INBOX_LIMIT = 1000
 """Commands waiting beyond this are refused: a flood must not delay the show by minutes."""
+MAX_FAILURE_BACKOFF = 0.5
+"""Longest pause (seconds) between retries while engine steps keep failing."""
 
 _T = TypeVar("_T")
 
@@ -45,6 +47,8 @@ class EngineLoop:
         self._drop_listeners: list[DropListener] = []
         self._show_listeners: list[ShowListener] = []
         self.processed = 0
+        self.failures = 0
+        """Engine steps that raised (each logged with its traceback; the loop kept running)."""
 
     @property
     def engine(self) -> CueEngine:
@@ -60,7 +64,7 @@ class EngineLoop:
         self._command_listeners.append(listener)
 
     def add_drop_listener(self, listener: DropListener) -> None:
-        """Call `listener` with every command refused because the inbox was full."""
+        """Call `listener` with every command refused: inbox full, or the engine failed on it."""
         self._drop_listeners.append(listener)
 
     def add_show_listener(self, listener: ShowListener) -> None:
@@ -95,17 +99,45 @@ class EngineLoop:
         return self._apply(lambda now: self._engine.restore(standby, disarmed, now))
 
     async def run(self) -> None:
-        """Run until cancelled; no polling: each wake-up is a deadline or a command."""
+        """Run until cancelled; no polling: each wake-up is a deadline or a command.
+
+        A step that raises (an engine bug) is logged with its traceback and counted in
+        `failures`; the command it was applying is dropped and the loop keeps running. While
+        steps keep failing, the loop backs off (up to `MAX_FAILURE_BACKOFF`) so a deadline
+        that fails every time cannot spin the CPU.
+        """
+        consecutive = 0
         while True:
-            deadline = self._engine.next_deadline()
-            delay = None if deadline is None else max(0.0, deadline - self._clock.now())
+            if consecutive:
+                await asyncio.sleep(min(MAX_FAILURE_BACKOFF, 0.01 * 2 ** min(consecutive, 10)))
             command: Command | None = None
             try:
-                async with asyncio.timeout(delay):
-                    command = await self._inbox.get()
-            except TimeoutError:
-                pass
-            self.step(command)
+                deadline = self._engine.next_deadline()
+                delay = None if deadline is None else max(0.0, deadline - self._clock.now())
+                try:
+                    async with asyncio.timeout(delay):
+                        command = await self._inbox.get()
+                except TimeoutError:
+                    pass
+                self.step(command)
+            except Exception:
+                consecutive += 1
+                self.failures += 1
+                self._failed(command)
+            else:
+                consecutive = 0
+
+    def _failed(self, command: Command | None) -> None:
+        if command is None:
+            logger.exception("engine step failed (failure %d); the show goes on", self.failures)
+            return
+        logger.exception(
+            "engine failed on %s from %s (failure %d): command dropped, the show goes on",
+            type(command).__name__,
+            command.source,
+            self.failures,
+        )
+        self._notify(self._drop_listeners, command, "engine error")
 
     def step(self, command: Command | None) -> Outcome:
         """Apply one command (or just advance) at the clock's current time and publish it."""

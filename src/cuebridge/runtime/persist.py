@@ -7,6 +7,8 @@ Rules:
    event loop only takes the snapshot. Nothing is written when nothing changed.
 3. A marker file exists while the daemon runs; finding it at start means the last run
    ended without a clean shutdown, and the saved state is recovered (`recovery.py`).
+4. A state file that cannot be read or recovered never stops a start: the failure is
+   logged and posted as a warning notice ("could not recover: ...; starting fresh").
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ STATE_FILE: Final = "playback.json"
 MARKER_FILE: Final = "daemon.running"
 SAVE_INTERVAL: Final = 0.1
 FORMAT_VERSION: Final = 1
+RECOVERY_TOPIC: Final = "recovery"
 _PLAYBACK_EVENTS: Final = (
     StandbyChanged, CueStarted, CueFinished, CueStopped, CueSkipped, ArmChanged, AllStopped,
 )  # fmt: skip
@@ -140,13 +143,19 @@ class StateStore:
         self.state_path = state_dir / STATE_FILE
         self.marker_path = state_dir / MARKER_FILE
 
+    def read(self) -> PlaybackState | None:
+        """The saved state, or None when there is none; raises when it cannot be read."""
+        try:
+            data = self.state_path.read_bytes()
+        except FileNotFoundError:
+            return None
+        return PlaybackState.from_json(json.loads(data))
+
     def load(self) -> PlaybackState | None:
         """The saved state, or None when there is none or it cannot be read (logged)."""
         try:
-            return PlaybackState.from_json(json.loads(self.state_path.read_bytes()))
-        except FileNotFoundError:
-            return None
-        except (OSError, ValueError) as err:
+            return self.read()
+        except (OSError, ValueError, RecursionError) as err:
             logger.error("cannot read playback state %s: %s", self.state_path, err)
             return None
 
@@ -239,9 +248,14 @@ class PersistenceService:
         from cuebridge.runtime.recovery import recover  # recovery builds on this module
 
         self._prepared = True
-        saved = self.store.load() if self.store.was_unclean() else None
-        if saved is not None:
-            self.recovered = recover(daemon, saved, restore_levels=self._recover_levels)
+        try:
+            saved = self.store.read() if self.store.was_unclean() else None
+            if saved is not None:
+                self.recovered = recover(daemon, saved, restore_levels=self._recover_levels)
+        except Exception as err:  # a damaged state file must never stop the show starting
+            logger.exception("crash recovery from %s failed", self.store.state_path)
+            self.recovered = f"could not recover: {err}; starting fresh"
+            daemon.notices.post("warning", self.recovered, topic=RECOVERY_TOPIC)
         try:
             self.store.mark_running()
         except OSError as err:

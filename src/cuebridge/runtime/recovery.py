@@ -7,14 +7,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cuebridge.runtime.persist import LevelKeeper, PlaybackState
+from cuebridge.runtime.persist import RECOVERY_TOPIC, LevelKeeper, PlaybackState
 
 if TYPE_CHECKING:
     from cuebridge.runtime.daemon import Daemon
 
 logger = logging.getLogger(__name__)
 
-TOPIC = "recovery"
+TOPIC = RECOVERY_TOPIC
 
 
 def recover(daemon: Daemon, saved: PlaybackState, *, restore_levels: bool) -> str:

@@ -8,15 +8,20 @@ Rules:
    safe point between two engine steps (`EngineLoop.replace_show`).
 3. An invalid edit changes nothing: the loaded show keeps running and the located problems
    are posted as a notice (topic "reload"); the next good edit replaces that notice.
-4. Outputs are built at start: added, removed or reconfigured devices are reported as
-   needing a restart, never silently ignored.
+4. Outputs and remote inputs are built at start: added, removed or reconfigured devices,
+   and any change to the `control:` section (OSC access, MIDI map, MSC, timecode), are
+   reported as needing a restart, never silently ignored.
+5. `adapt`, when given, is applied to every freshly loaded show before it is compared or
+   swapped in (rehearsal: re-point the devices at the simulators, as at start).
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
@@ -36,6 +41,8 @@ POLL_INTERVAL: Final = 0.5
 TOPIC: Final = "reload"
 
 _Fingerprint = tuple[int, int]
+ShowAdapter = Callable[[Show], Show]
+"""Turns a show as loaded from the file into the show the daemon runs (e.g. `--simulate`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,11 +59,17 @@ class ShowReloader:
     __name__ = "reload"
 
     def __init__(
-        self, show_path: Path, catalog: ProfileCatalog, *, poll: float = POLL_INTERVAL
+        self,
+        show_path: Path,
+        catalog: ProfileCatalog,
+        *,
+        poll: float = POLL_INTERVAL,
+        adapt: ShowAdapter | None = None,
     ) -> None:
         self.path = show_path
         self._catalog = catalog
         self._poll = poll
+        self._adapt = adapt
         self._daemon: Daemon | None = None
         self._lock = asyncio.Lock()
         self._seen: _Fingerprint | None = None
@@ -125,6 +138,13 @@ class ShowReloader:
                 message = f"show file edit rejected, the loaded show keeps running:\n{err}"
                 self._post("error", message)
                 return ReloadResult(ok=False, message=message)
+            except Exception as err:  # a bug (or a failing `adapt`) must not stop the watch
+                logger.exception("loading the edited show failed")
+                self.rejected += 1
+                self._troubled = True
+                message = f"show file edit not loaded ({err!r}); the loaded show keeps running"
+                self._post("error", message)
+                return ReloadResult(ok=False, message=message)
             if digest == self._digest and not force:
                 if self._troubled:  # an invalid edit was undone, or the file came back
                     self._troubled = False
@@ -144,7 +164,8 @@ class ShowReloader:
             text = data.decode("utf-8")
         except UnicodeDecodeError as err:
             raise ShowError([_problem(str(self.path), f"not UTF-8 text: {err}")]) from err
-        return hashlib.sha256(data).digest(), load_show_text(text, str(self.path), self._catalog)
+        show = load_show_text(text, str(self.path), self._catalog)
+        return hashlib.sha256(data).digest(), show if self._adapt is None else self._adapt(show)
 
     def _apply(self, show: Show) -> ReloadResult:
         daemon = self._require_daemon()
@@ -165,6 +186,7 @@ class ShowReloader:
             if before.get(state.id) not in (None, state.standby)
         ]
         notes += _device_changes(old, show)
+        notes += _control_changes(old, show)
         self.applied += 1
         cues = sum(len(cue_list.cues) for cue_list in show.cue_lists)
         message = "; ".join([f"show file reloaded ({cues} top-level cues)", *notes])
@@ -181,10 +203,14 @@ class ShowReloader:
 
 
 def reload_service(
-    show_path: Path, catalog: ProfileCatalog, *, poll: float = POLL_INTERVAL
+    show_path: Path,
+    catalog: ProfileCatalog,
+    *,
+    poll: float = POLL_INTERVAL,
+    adapt: ShowAdapter | None = None,
 ) -> ShowReloader:
-    """The reload service for a show file (see `ShowReloader`)."""
-    return ShowReloader(show_path, catalog, poll=poll)
+    """The reload service for a show file (see `ShowReloader`; `adapt`: rule 5)."""
+    return ShowReloader(show_path, catalog, poll=poll, adapt=adapt)
 
 
 def _device_changes(old: Show, new: Show) -> list[str]:
@@ -201,6 +227,28 @@ def _device_changes(old: Show, new: Show) -> list[str]:
     if not changes:
         return []
     return [f"device changes need a restart: {'; '.join(changes)}"]
+
+
+_CONTROL_LABELS: Final = {
+    "osc": "OSC access",
+    "midi_input": "MIDI input",
+    "midi_map": "MIDI map",
+    "msc_device_id": "MSC device id",
+    "msc_groups": "MSC groups",
+    "msc_input": "MSC input",
+}
+
+
+def _control_changes(old: Show, new: Show) -> list[str]:
+    """What an edit did to the `control:` section; remote inputs read it only at start."""
+    changed = [
+        _CONTROL_LABELS.get(part.name, part.name)
+        for part in dataclasses.fields(old.control)
+        if getattr(old.control, part.name) != getattr(new.control, part.name)
+    ]
+    if not changed:
+        return []
+    return [f"control changes need a restart: {', '.join(changed)} (still using the old settings)"]
 
 
 def _fingerprint(path: Path) -> _Fingerprint | None:
