@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import fcntl
 import logging
 import os
 import signal
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from cuebridge.config.profiles import ProfileCatalog, default_profile_dirs
+from cuebridge.config.showfile import load_show
 from cuebridge.control.console import Console, open_stdin_reader
 from cuebridge.control.midi_service import MidiControlOptions, midi_control
 from cuebridge.control.osc_server import OscControlServer
@@ -36,11 +39,20 @@ from cuebridge.runtime.showlog import showlog_service
 from cuebridge.runtime.status import StatusBoard
 from cuebridge.sim.base import SimulatedDevice
 from cuebridge.sim.faults import apply_faults
+from cuebridge.sim.registry import simulated_connection
 from cuebridge.sim.rehearsal import close_simulators, start_simulators
 from cuebridge.web.service import ReadyCallback, WebOptions, web_service
 from cuebridge.web.token_store import load_or_create_tokens
 
-__all__ = ["Daemon", "RunOptions", "assemble", "run", "service_name", "state_dir_lock"]
+__all__ = [
+    "Daemon",
+    "RunOptions",
+    "assemble",
+    "load_show",
+    "run",
+    "service_name",
+    "state_dir_lock",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -169,7 +181,8 @@ async def assemble(
             services += [showlog, persistence]
             prepares += [showlog.prepare, persistence.prepare]
         if options.show_path is not None:
-            reloader = reload_service(options.show_path, catalog)
+            adapt = partial(repoint_at_simulators, simulators=simulators) if simulators else None
+            reloader = reload_service(options.show_path, catalog, adapt=adapt)
             services.append(reloader)
             prepares.append(reloader.prepare)
         if options.web_port is not None:
@@ -208,6 +221,17 @@ async def assemble(
         await close_simulators(simulators)
         raise
     return daemon
+
+
+def repoint_at_simulators(show: Show, simulators: Mapping[str, SimulatedDevice]) -> Show:
+    """`show` with its simulated devices addressed at their simulators (a reload in rehearsal)."""
+    devices = dict(show.devices)
+    for name, sim in simulators.items():
+        if name in devices:
+            device = devices[name]
+            connection = {**device.connection, **simulated_connection(device, sim)}
+            devices[name] = dataclasses.replace(device, connection=connection)
+    return dataclasses.replace(show, devices=devices)
 
 
 async def serve(daemon: Daemon) -> None:

@@ -3,6 +3,7 @@ panel tokens survive a restart."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import stat
@@ -75,3 +76,26 @@ def test_generated_panel_tokens_are_kept_private_and_reused(tmp_path: Path) -> N
     fresh = load_or_create_tokens(tmp_path, {})
     assert fresh[Role.OPERATOR] != first[Role.OPERATOR]
     assert len(set(fresh.values())) == 3
+
+
+async def test_a_reload_in_rehearsal_keeps_the_devices_on_their_simulators() -> None:
+    show = app.load_show(app.DEMO_SHOW, CATALOG)
+    options = app.RunOptions(
+        show_path=app.DEMO_SHOW, simulate=True, console=False, web_port=None, osc_port=None
+    )
+    daemon = await app.assemble(show, CATALOG, options)
+    task = asyncio.create_task(daemon.run())
+    try:
+        async with asyncio.timeout(10):
+            await daemon.ready.wait()
+            assert daemon.reload is not None
+            result = await daemon.reload()
+        assert result.ok, result.message
+        assert "restart" not in result.message, result.message
+        running = daemon.loop.engine.show.devices
+        for name, sim in daemon.simulators.items():
+            assert running[name].connection["port"] == sim.port
+    finally:
+        daemon.request_stop()
+        async with asyncio.timeout(10):
+            await task
