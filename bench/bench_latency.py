@@ -14,6 +14,12 @@ as the engine is woken by `submit` (the floor of anything the loop sends: it pay
 scheduling delays on a busy machine). Two phases: idle, then with 64 sACN universes (all
 512 channels) fading in the background on the same loop, sent by the real SacnSender to a
 sink process.
+
+An sACN GO goes out at once unless its universe sent a packet less than 1/44 s before (E1.31
+allows no more than 44 packets per second per universe), and then as soon as it may; sACN
+GOs are also reported split by that condition: held if the universe-1 packet before the one
+with the new level arrived less than 1/44 s before the GO, or after it (a frame sent while
+the GO was on its way).
 """
 
 from __future__ import annotations
@@ -66,6 +72,8 @@ WARMUP_ROUNDS = 20
 BACKGROUND_UNIVERSES = 64
 BACKGROUND_FPS = 40
 TARGET_P99_MS = 2.0
+SACN_MIN_INTERVAL_NS = 1e9 / 44  # E1.31: at most 44 packets per second per universe
+SACN_SPLIT = ("sacn-free", "sacn-held")
 ACN_ID = b"\x00\x10\x00\x00ASC-E1.17\x00\x00\x00"
 
 
@@ -266,7 +274,9 @@ async def start_background(clock: MonotonicClock, port: int, seconds: float) -> 
 def latencies(
     fired: list[Fired], got: list[tuple[int, int, bytes]], kernel: bool
 ) -> dict[str, list[float]]:
-    """Per kind, ms from each GO to its first packet (kernel or user-space arrival stamp)."""
+    """Per kind, ms from each GO to its first packet (kernel or user-space arrival stamp);
+    sACN GOs also under `sacn-held` (the packet before the new level was < 1/44 s before the
+    GO, or after it) or `sacn-free`."""
     result: dict[str, list[float]] = {}
     for shot in fired:
         arrivals = [
@@ -276,7 +286,12 @@ def latencies(
         arrival = first_packet(shot, arrivals)
         if arrival is None:
             raise RuntimeError(f"no packet for {shot.kind} GO {shot.k}")
-        result.setdefault(shot.kind, []).append((arrival - shot.at_ns) / 1e6)
+        latency = (arrival - shot.at_ns) / 1e6
+        result.setdefault(shot.kind, []).append(latency)
+        if shot.kind == "sacn":
+            before = max(t for t, data in arrivals if t < arrival and is_universe_1(data))
+            held = before > shot.at_ns - SACN_MIN_INTERVAL_NS
+            result.setdefault(SACN_SPLIT[held], []).append(latency)
     return result
 
 
@@ -299,6 +314,8 @@ LABELS = {
     "hop": "baseline hop: queue hop + UDP send",
     "osc": "OSC over UDP (generic-osc)",
     "sacn": "sACN (generic-sacn, 40 fps)",
+    "sacn-free": "  sACN GOs free to go at once",
+    "sacn-held": "  sACN GOs held by the 44/s limit",
     "midi": "MIDI over UDP (generic-midi cc)",
 }
 
@@ -310,12 +327,13 @@ def print_phase(title: str, result: dict[str, list[float]]) -> dict[str, float]:
     base = result["hop"]
     base_p50, base_p99 = statistics.median(base), percentile(base, 0.99)
     p99s = {}
-    for kind in [*BASELINES, "osc", "midi", "sacn"]:
+    for kind in [*BASELINES, "osc", "midi", "sacn", *SACN_SPLIT]:
         if kind not in result:
             continue
         samples = result[kind]
         p50, p99 = statistics.median(samples), percentile(samples, 0.99)
-        p99s[kind] = p99
+        if kind not in SACN_SPLIT:
+            p99s[kind] = p99
         print(
             f"{LABELS[kind]:<36} {len(samples):>4} {p50:>8.3f} {p99:>8.3f} {max(samples):>8.3f}"
             f"   {p50 / base_p50:>7.1f} {p99 / base_p99:>7.1f}"
@@ -381,8 +399,10 @@ def main() -> None:
         verdict = "met" if p99 < TARGET_P99_MS else "MISSED"
         print(f"  {LABELS[kind]:<34} p99 {p99:7.3f} ms: {verdict}")
     print(
-        "sACN goes out on the sender's next frame (every 1/fps s), so its GO-to-packet time\n"
-        "is bounded by the frame period, not by the GO path."
+        "sACN: a GO's levels go out at once unless universe 1 sent a packet less than 1/44 s\n"
+        "before (E1.31's limit of 44 packets/s per universe); then they wait for that instant.\n"
+        "Here each sACN GO brings 3 sends of its change and the next sACN GO follows ~65 ms\n"
+        "later on average, so many land in such a window (the 'held' rows)."
     )
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 

@@ -5,11 +5,15 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import socket
+import struct
+import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from cuebridge.core.commands import Command, Go, Pause, Resume
@@ -581,3 +585,117 @@ async def test_status_changes_are_reported() -> None:
     statuses = [status for status, _ in reports]
     assert statuses[:3] == [DeviceStatus.CONNECTING, DeviceStatus.OK, DeviceStatus.UNREACHABLE]
     assert statuses[-1] is DeviceStatus.UNKNOWN
+
+
+LIMIT = 1 / 44  # E1.31: at most 44 packets per second per universe
+SO_TIMESTAMPNS = getattr(socket, "SO_TIMESTAMPNS", 35)  # Linux; the socket module lacks it
+
+
+@pytest.fixture
+async def slow_output(receiver: Receiver) -> AsyncIterator[tuple[SacnOutput, SacnSender]]:
+    """An output whose frames are 1 s apart: a packet within ms of an effect is not a frame."""
+    clock = MonotonicClock()
+    fader = DmxFader()
+    sender = SacnSender(
+        "test", CID, clock, fps=1, port=receiver.port, bind_address="127.0.0.1", fader=fader
+    )
+    out = SacnOutput("lx", sender, fader, clock)
+    await out.start()
+    yield out, sender
+    await out.aclose()
+
+
+async def test_an_effect_goes_out_at_once_not_on_the_next_frame(
+    slow_output: tuple[SacnOutput, SacnSender], receiver: Receiver
+) -> None:
+    out, sender = slow_output
+    for percent, value in ((100, 255), (50, 128)):
+        sent_at = time.monotonic()
+        out.send(level(1, 41, percent))
+        [(arrived, packet)] = await receiver.until(lambda p: True, within=0.5)
+        assert slot(41)(packet) == value
+        assert arrived - sent_at < 0.02 + LIMIT  # the second waits up to 1/44 s for the first
+    assert sender.stats.ticks == 1  # frame 0 only, before the universe existed
+    assert sender.stats.prompt_sent == 2
+
+
+async def test_effects_handed_over_together_share_one_packet(
+    slow_output: tuple[SacnOutput, SacnSender], receiver: Receiver
+) -> None:
+    out, _ = slow_output
+    for address in (1, 2, 3):  # as the router hands over a GO's effects, in one callback
+        out.send(level(1, address, 100))
+    out.send(level(2, 9, 100))
+    seen = await receiver.until(lambda p: True, within=0.5)
+    seen += await receiver.until(lambda p: True, within=0.5)
+    first = {packet.universe: packet for _, packet in seen}
+    assert first[1].slots[:4] == bytes([255, 255, 255, 0])
+    assert first[2].slots[8] == 255
+
+
+class StampedReceiver:
+    """Loopback receiver keeping the kernel's arrival stamp of each sACN data packet."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.setblocking(False)
+        self.sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        self.port: int = self.sock.getsockname()[1]
+        self.got: list[tuple[int, SacnDataPacket]] = []
+        self.arrived = asyncio.Event()
+
+    def read(self) -> None:
+        while True:
+            try:
+                data, cmsgs, _, _ = self.sock.recvmsg(1024, socket.CMSG_SPACE(16))
+            except BlockingIOError:
+                return
+            [(_, _, stamp)] = cmsgs
+            seconds, nanoseconds = struct.unpack("qq", stamp[:16])
+            packet = parse_packet(data)
+            assert isinstance(packet, SacnDataPacket)
+            self.got.append((seconds * 1_000_000_000 + nanoseconds, packet))
+            self.arrived.set()
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="kernel receive stamps (SO_TIMESTAMPNS)")
+async def test_a_burst_of_effects_keeps_each_universe_under_44_packets_per_second() -> None:
+    loop = asyncio.get_running_loop()
+    stamped = StampedReceiver()
+    loop.add_reader(stamped.sock, stamped.read)
+    clock = MonotonicClock()
+    fader = DmxFader()
+    sender = SacnSender(  # frames 200 ms apart: close packets can only be effect-driven ones
+        "test", CID, clock, fps=5, port=stamped.port, bind_address="127.0.0.1", fader=fader
+    )
+    out = SacnOutput("lx", sender, fader, clock)
+    try:
+        await out.start()
+        started = time.monotonic()
+        percent = 0
+        while time.monotonic() - started < 0.5:  # an effect every ~3 ms
+            percent = percent % 100 + 1
+            out.send(level(1, 1, percent))
+            out.send(level(2, 1, percent) if percent % 10 == 0 else fade(2, float(percent), 0.05))
+            await asyncio.sleep(0.003)
+        last = to_dmx(percent, Unit.PERCENT)
+        async with asyncio.timeout(1.0):
+            while not any(p.universe == 1 and p.slots[0] == last for _, p in stamped.got[-3:]):
+                stamped.arrived.clear()
+                await stamped.arrived.wait()
+    finally:
+        await out.aclose()
+        loop.remove_reader(stamped.sock)
+        stamped.sock.close()
+    assert out.render_errors == 0
+    for universe in (1, 2):
+        mine = [(stamp, p) for stamp, p in stamped.got if p.universe == universe]
+        live = [stamp for stamp, p in mine if not p.terminated]
+        intervals = np.diff(live) / 1e9
+        assert intervals.min() >= LIMIT - 1e-4, universe
+        assert [p.sequence for _, p in mine] == list(range(len(mine)))
+    ones = [stamp for stamp, p in stamped.got if p.universe == 1 and not p.terminated]
+    assert len(ones) >= 15  # sent at the limit, not at the 5 fps frame rate
+    assert len(ones) <= (ones[-1] - ones[0]) / 1e9 / LIMIT + 1
+    assert sender.stats.prompt_held > 0

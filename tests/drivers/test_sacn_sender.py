@@ -18,6 +18,7 @@ import pytest
 import sacn
 
 from cuebridge.core.curves import Curve
+from cuebridge.drivers import sacn_sender
 from cuebridge.drivers.dmx_fader import DmxFader
 from cuebridge.drivers.sacn_sender import CID_FILE, SacnSender, load_or_create_cid
 from cuebridge.protocols.sacn import (
@@ -395,3 +396,181 @@ def test_multicast_and_sync_inside_a_private_network_namespace(
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == [["SacnDataPacket", 9, "2a"], ["SacnSyncPacket", 9, ""]]
+
+
+LIMIT = 1 / 44  # E1.31: at most 44 packets per second per universe
+
+
+async def test_send_soon_sends_at_once_without_a_frame(
+    make_sender: SenderFactory, receiver: Receiver
+) -> None:
+    sender = make_sender(FakeClock(100.0))
+    sender.add_universe(1)
+    await sender.start(run_frames=False)  # no frames at all: only send_soon can send
+    sender.set_levels(1, b"\x07")
+    sender.send_soon([1, 99])  # an unknown universe is ignored
+    [packet] = await receiver.data(1)
+    assert (packet.slots[0], packet.sequence) == (7, 0)
+    assert (sender.stats.ticks, sender.stats.prompt_sent, sender.stats.prompt_held) == (0, 1, 0)
+
+
+async def test_send_soon_beats_the_next_frame_on_the_real_clock(
+    make_sender: SenderFactory, receiver: Receiver
+) -> None:
+    sender = make_sender(MonotonicClock(), fps=1)  # frames 1 s apart
+    sender.add_universe(1)
+    await sender.start()
+    await receiver.take(1)  # frame 0
+    await asyncio.sleep(LIMIT + 0.005)
+    for value in (1, 2):  # the second waits 1/44 s for the first
+        sender.set_levels(1, bytes([value]))
+        asked = time.monotonic()
+        sender.send_soon([1])
+        [(arrived, raw)] = await receiver.take(1, within=0.5)
+        assert data_packet(raw).slots[0] == value
+        assert arrived - asked < 0.05 + LIMIT * (value - 1)
+    assert sender.stats.ticks == 1
+    assert (sender.stats.prompt_sent, sender.stats.prompt_held) == (2, 1)
+
+
+async def test_a_prompt_send_is_the_first_of_three_and_frames_keep_their_distance(
+    make_sender: SenderFactory, receiver: Receiver
+) -> None:
+    clock = FakeClock(100.0)
+    sender = make_sender(clock, keepalive=0.2)
+    sender.add_universe(1)
+    await sender.start(run_frames=False)
+    sender.set_levels(1, b"\x05")
+    sender.send_soon([1])
+    await receiver.take(1)
+    # a frame less than 1/44 s after the prompt packet skips the universe; the next sends
+    frames = [100.01, 100.01 + FRAME, 100.01 + 2 * FRAME, 100.01 + 3 * FRAME]
+    assert [sender.tick(at) for at in frames] == [0, 1, 1, 0]  # 3 sends of the change in all
+    packets = await receiver.data(2)
+    assert [(p.slots[0], p.sequence) for p in packets] == [(5, 1), (5, 2)]
+    sender.send_soon([1])  # levels already sent three times: nothing to do
+    await receiver.assert_quiet()
+
+
+async def test_send_soon_waits_until_the_last_packet_is_1_44_s_old(
+    make_sender: SenderFactory, receiver: Receiver
+) -> None:
+    clock = FakeClock(100.0)
+    sender = make_sender(clock)
+    sender.add_universe(1)
+    await sender.start(run_frames=False)
+    sender.tick()  # a frame at 100.0
+    await receiver.take(1)
+    clock.advance(0.010)
+    sender.set_levels(1, b"\x2a")
+    sender.send_soon([1])
+    assert sender.stats.prompt_held == 1
+    await receiver.assert_quiet()  # held: the fake clock stands at 10 ms after the frame
+    clock.advance(LIMIT - 0.010)  # now exactly 1/44 s after it
+    [packet] = await receiver.data(1)
+    assert (packet.slots[0], packet.sequence) == (42, 1)
+    assert sender.stats.prompt_sent == 1
+
+
+async def test_a_frame_carries_a_held_change_if_it_comes_first(
+    make_sender: SenderFactory, receiver: Receiver
+) -> None:
+    clock = FakeClock(100.0)
+    sender = make_sender(clock)
+    sender.add_universe(1)
+    await sender.start(run_frames=False)
+    sender.set_levels(1, b"\x01")
+    sender.send_soon([1])
+    await receiver.take(1)
+    clock.advance(0.005)
+    sender.set_levels(1, b"\x02")
+    sender.send_soon([1])  # held until 100.0227
+    assert sender.tick(100.0 + LIMIT) == 1  # the frame sends the change...
+    clock.advance(LIMIT)
+    await receiver.data(1)
+    await receiver.assert_quiet()  # ...so the held send has nothing left to send
+    assert sender.stats.prompt_sent == 1
+
+
+async def test_a_burst_never_sends_a_universe_faster_than_44_per_second(
+    make_sender: SenderFactory, receiver: Receiver
+) -> None:
+    clock = FakeClock(100.0)
+    fader = DmxFader()
+    sender = make_sender(clock, fader=fader)
+    sender.add_universe(1)
+    sender.add_universe(2)  # untouched: keep-alives only
+    await sender.start(run_frames=False)
+    steps = 400  # 1 ms of fake time each; levels name the step, so a packet tells when it left
+    asks = np.random.default_rng(3).random(steps) < 0.3
+    for step in range(steps):
+        fader.set(1, [0, 1], [step >> 8, step & 0xFF], clock.now())
+        if asks[step]:
+            sender.send_soon([1])
+        if step % 25 == 0:
+            sender.tick()  # 40 fps frames in between
+        await asyncio.sleep(0.0005)
+        clock.advance(0.001)
+    clock.advance(LIMIT)  # the last change, held, may now go
+    packets: list[SacnDataPacket] = []
+    sent_at: list[int] = []
+    while not sent_at or sent_at[-1] != steps - 1:  # the last change goes out
+        [packet] = await receiver.data(1)
+        if packet.universe == 1:
+            packets.append(packet)
+            sent_at.append(packet.slots[0] * 256 + packet.slots[1])
+    assert min(np.diff(sent_at[:-1])) >= 23  # ms: 1/44 s is 22.7 (the last one left later)
+    assert len(packets) >= steps / 25  # the limit throttles, it does not starve
+    assert [p.sequence for p in packets] == list(range(len(packets)))
+    assert 0 < sender.stats.prompt_sent < len(packets)  # frames and prompt sends both
+    assert sender.stats.prompt_held > 0
+
+
+async def test_prompt_sends_are_followed_by_a_sync_packet(
+    make_sender: SenderFactory, receiver: Receiver
+) -> None:
+    sender = make_sender(sync_universe=9)
+    sender.add_universe(1)
+    sender.add_universe(2)
+    await sender.start(run_frames=False)
+    sender.send_soon([2, 1])
+    packets = await receiver.packets(3)
+    assert [type(p).__name__ for p in packets] == ["SacnDataPacket"] * 2 + ["SacnSyncPacket"]
+    assert sender.stats.sync_sent == 1
+
+
+async def test_send_soon_is_ignored_unless_running(make_sender: SenderFactory) -> None:
+    sender = make_sender()
+    sender.add_universe(1)
+    sender.send_soon([1])  # not started: the first frame sends it
+    await sender.start(run_frames=False)
+    await sender.aclose()
+    sender.send_soon([1])
+    assert sender.stats.prompt_sent == 0
+
+
+async def test_a_frame_lets_other_tasks_run_between_its_slices(
+    make_sender: SenderFactory, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sacn_sender, "FRAME_SLICE", 0.0)  # a slice per universe
+    sender = make_sender(MonotonicClock(), sync_universe=9)
+    for universe in range(1, 9):
+        sender.add_universe(universe)
+    removed = asyncio.Event()
+
+    async def remove_mid_frame() -> None:  # runs between the slices of the first frame
+        while sender.stats.frames_sent[3] == 0:  # noqa: ASYNC110 - a check every loop turn
+            await asyncio.sleep(0)
+        sender.remove_universe(5)
+        removed.set()
+
+    remover = asyncio.create_task(remove_mid_frame())
+    await sender.start()
+    packets = await receiver.packets(7 + 3 + 1)  # the first frame, and 5's terminations
+    await remover
+    data = [(p.universe, p.terminated) for p in packets if isinstance(p, SacnDataPacket)]
+    assert data[:3] == [(1, False), (2, False), (3, False)]
+    assert data.index((5, True)) < data.index((8, False))  # removed while the frame went on
+    assert sorted(data) == sorted([(u, False) for u in (1, 2, 3, 4, 6, 7, 8)] + [(5, True)] * 3)
+    assert isinstance(packets[-1], SacnSyncPacket)  # after the last slice
+    assert removed.is_set()

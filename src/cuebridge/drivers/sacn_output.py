@@ -43,7 +43,10 @@ class SacnOutput:
     `StartFade` fades them from what they show to its end values on the engine's times, so
     the latest effect on a channel takes precedence. A fade that arrives after its `begin`
     (a resumed cue) goes on from the current values and still ends on time; the engine's
-    `start` values are informational.
+    `start` values are informational. What an effect changes goes out at once, in one packet
+    per universe for the effects handed over together, unless the universe sent a packet
+    less than 1/44 s before (E1.31's limit): then as soon as it may (`SacnSender.send_soon`).
+    Fades then move on the sender's frames.
 
     The patch's universes are sent from the start, every attribute at its home (pan and tilt
     centred); another universe is added, unicast to `host`, on its first use. An effect that
@@ -111,13 +114,16 @@ class SacnOutput:
         self._health.move(Lifecycle.RUNNING)
 
     def send(self, effect: Effect) -> None:
-        """Set or fade the effect's slots (sent on the next frame); ignored once closed."""
+        """Set or fade the effect's slots and send them soon; ignored once closed."""
         if self._health.state in (Lifecycle.CLOSED, Lifecycle.FAILED):
             return
-        if self._health.state is Lifecycle.RUNNING:
+        running = self._health.state is Lifecycle.RUNNING
+        if running:
             self._health.check()
         try:
-            self._apply(effect)
+            universes = self._apply(effect)
+            if running:
+                self._sender.send_soon(universes)
         except (KeyError, TypeError, ValueError) as exc:
             self.render_errors += 1
             logger.error(
@@ -193,11 +199,14 @@ class SacnOutput:
             self._sender.add_universe(universe, self._priority, self._host)
             self._universes.add(universe)
 
-    def _apply(self, effect: Effect) -> None:
+    def _apply(self, effect: Effect) -> set[int]:
+        """Hand the effect to the fader; the universes it touches."""
         targets = effect_targets(effect, self._patch)
-        for universe in {target.universe for target in targets}:
+        universes = {target.universe for target in targets}
+        for universe in universes:
             self._use(universe)
         apply_targets(self._fader, targets, effect, self._clock.now())
+        return universes
 
 
 def device_cid(name: str, state_dir: Path | None) -> uuid.UUID:

@@ -1,4 +1,4 @@
-"""Asyncio sACN (E1.31) source: paced frames, change suppression with keep-alive, termination."""
+"""Asyncio sACN (E1.31) source: paced frames, prompt changes, keep-alive, termination."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import os
 import socket
 import tempfile
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final, Protocol
@@ -25,6 +25,8 @@ from cuebridge.protocols import sacn as e131
 logger = logging.getLogger(__name__)
 
 MAX_FPS: Final = 44.0  # E1.11 DMX timing for 512 slots
+MIN_INTERVAL: Final = 1.0 / MAX_FPS  # E1.31 §6.6.1: no universe refreshed faster than DMX can
+FRAME_SLICE: Final = 0.0001  # s of frame work between chances for other tasks to run
 MAX_KEEPALIVE: Final = 1.0  # E1.31 §6.6.2: keep-alive every 800-1000 ms while suppressing
 SENDS_PER_CHANGE: Final = 3  # E1.31 §6.6.2: final values go out three times before suppression
 CID_FILE: Final = "sacn-cid"
@@ -52,13 +54,25 @@ class SenderStats:
     sync_sent: int = 0
     ticks: int = 0
     skipped_frames: int = 0  # frames dropped because the event loop was blocked too long
+    prompt_sent: int = 0  # data packets sent between frames by `send_soon`
+    prompt_held: int = 0  # `send_soon` universes that had to wait for the 44/s limit
     last_error: str | None = None
 
 
 class _Output:
-    """One universe's stream: its packet template, current slots and suppression state."""
+    """One universe's stream: its packet template, current slots, suppression and pacing state."""
 
-    __slots__ = ("address", "last_sent", "levels", "sends_left", "sequence", "sync_to", "template")
+    __slots__ = (
+        "address",
+        "last_sent",
+        "levels",
+        "prompt_at",
+        "sends_left",
+        "sequence",
+        "sync_to",
+        "template",
+        "wire_at",
+    )
 
     def __init__(
         self, template: e131.DataPacketTemplate, address: tuple[str, int], sync_to: tuple[str, int]
@@ -67,7 +81,9 @@ class _Output:
         self.levels = bytes(e131.MAX_SLOTS)
         self.sequence = 0
         self.sends_left = SENDS_PER_CHANGE
-        self.last_sent = -math.inf
+        self.last_sent = -math.inf  # frame time of the last packet: keep-alives count from it
+        self.wire_at = -math.inf  # when it really went out: the 44/s limit counts from it
+        self.prompt_at = -math.inf  # when the last packet sent between frames went out
 
     def update(self, levels: bytes) -> None:
         if levels != self.levels:
@@ -93,9 +109,11 @@ class SacnSender:
     Each frame (every 1/fps s, scheduled from the start time so that it does not drift) renders
     the optional `DmxFader` at the frame's time, then sends a universe only if it changed within
     its last three frames or its keep-alive is due. A universe's slots come from `set_levels`
-    or from the fader, whichever changed last. A send error is counted and logged, never fatal.
-    Without the frame task (`start(run_frames=False)`), `tick` sends a frame on demand: that is
-    how tests drive a sender from a `FakeClock`.
+    or from the fader, whichever changed last. `send_soon` sends a change between frames (a
+    GO's levels), never two packets of a universe less than 1/44 s apart. The frame task lets
+    other tasks run every `FRAME_SLICE` s of a long frame. A send error is counted and logged,
+    never fatal. Without the frame task (`start(run_frames=False)`), `tick` sends a frame on
+    demand: that is how tests drive a sender from a `FakeClock`.
     """
 
     def __init__(
@@ -134,6 +152,10 @@ class SacnSender:
         self._closed = False
         self._sending = 0  # the universe being sent, to attribute synchronous send errors
         self._warned_at: dict[int, float] = {}
+        self._prompt: dict[int, float] = {}  # universe -> when `send_soon` last asked for it
+        self._prompt_timer: asyncio.Handle | None = None
+        self._prompt_due = math.inf
+        self._resync: set[int] = set()  # sampled between frames: next frame re-reads the fader
 
     @property
     def stats(self) -> SenderStats:
@@ -187,6 +209,28 @@ class SacnSender:
             raise ValueError(f"a universe has at most {e131.MAX_SLOTS} slots, got {len(data)}")
         output.update(data.ljust(e131.MAX_SLOTS, b"\0"))
 
+    def send_soon(self, universes: Iterable[int]) -> None:
+        """Send these universes' current levels between frames, as soon as E1.31 allows.
+
+        They go out once the running event-loop callback returns (so that effects handed over
+        together share a packet) or, for a universe whose last packet is under 1/44 s old, at
+        the instant it turns 1/44 s old, unless a frame sends the change first. Levels are
+        sampled from the fader at sending time (for universes it has) or are those given to
+        `set_levels`; such a packet is the first of a change's three sends, and a universe
+        whose current levels already went out is left to the frames. Fades still move on
+        the frames. Unknown universes are ignored, and so is everything while not running.
+        """
+        if self._transport is None or self._closed:
+            return
+        now = self._clock.now()
+        for universe in universes:
+            output = self._outputs.get(universe)
+            if output is not None:
+                self._prompt[universe] = now
+                self._stats.prompt_held += now < output.wire_at + MIN_INTERVAL
+        if self._prompt:
+            self._arm_prompt(now)
+
     async def start(self, *, run_frames: bool = True) -> None:
         """Open the socket and start the frame task (without it, call `tick` yourself)."""
         if self._closed or self._transport is not None:
@@ -216,32 +260,15 @@ class SacnSender:
         if self._transport is None or self._closed:
             raise RuntimeError("the sACN sender is not running")
         now = self._clock.now() if now is None else now
-        outputs = self._outputs
-        if self._fader is not None:
-            for universe, frame in self._fader.render(now).items():
-                if universe in outputs:
-                    outputs[universe].update(frame.tobytes())
-        sent = 0
-        sync_to: set[tuple[str, int]] = set()
-        for universe, output in outputs.items():
-            if output.sends_left:
-                output.sends_left -= 1
-            elif now - output.last_sent < self._keepalive - _TIME_SLACK:
-                continue
-            self._send(universe, output, 0)
-            output.last_sent = now
-            sent += 1
-            sync_to.add(output.sync_to)
-        if self._sync_universe is not None and sent:
-            self._send_sync(self._sync_universe, sync_to)
-        self._stats.ticks += 1
-        return sent
+        return sum(self._frame(now, math.inf))
 
     async def aclose(self) -> None:
         """Stop the frame task, send 3 stream-terminated packets per universe, close; idempotent."""
         if self._closed:
             return
         self._closed = True
+        if self._prompt_timer is not None:
+            self._prompt_timer.cancel()
         if (task := self._task) is not None:
             task.cancel()
             try:
@@ -275,8 +302,107 @@ class SacnSender:
                 frame += missed
                 self._stats.skipped_frames += missed
                 due = start + frame * period
-            self.tick(due)  # frame times, not wake-up times: fades sampled without jitter
+            # frame times, not wake-up times: fades sampled without jitter
+            for _ in self._frame(due, FRAME_SLICE):
+                await asyncio.sleep(0)
             frame += 1
+
+    def _frame(self, now: float, time_slice: float) -> Iterator[int]:
+        """Send the frame due at `now`, yielding (packets sent) after each `time_slice` s."""
+        self._render(now)
+        outputs, prompt, keepalive = self._outputs, self._prompt, self._keepalive - _TIME_SLACK
+        sent = total = 0
+        sync_to: set[tuple[str, int]] = set()
+        slice_end = self._clock.now() + time_slice
+        for universe, output in list(outputs.items()):
+            if outputs.get(universe) is not output:
+                continue  # removed while other tasks ran
+            if now - output.prompt_at < MIN_INTERVAL - _TIME_SLACK:
+                continue  # sent between frames less than 1/44 s before this frame
+            if output.sends_left:
+                output.sends_left -= 1
+            elif now - output.last_sent < keepalive:
+                continue
+            self._send_data(universe, output, now)
+            if prompt.get(universe, math.inf) <= now:
+                del prompt[universe]  # this frame carries the levels it was asked for
+            sent += 1
+            sync_to.add(output.sync_to)
+            if self._clock.now() >= slice_end:
+                yield sent
+                total, sent = total + sent, 0
+                slice_end = self._clock.now() + time_slice
+        if self._sync_universe is not None and total + sent:
+            self._send_sync(self._sync_universe, sync_to)
+        self._stats.ticks += 1
+        yield sent
+
+    def _render(self, now: float) -> None:
+        """Give each universe its fader frame at `now` (the changed ones, and those resynced)."""
+        if self._fader is None:
+            return
+        outputs = self._outputs
+        for universe, frame in self._fader.render(now).items():
+            if (output := outputs.get(universe)) is not None:
+                output.update(frame.tobytes())
+        for universe in self._resync:  # their levels were sampled, not rendered, last time
+            if (output := outputs.get(universe)) is not None:
+                output.update(self._fader.frame(universe).tobytes())
+        self._resync.clear()
+
+    def _arm_prompt(self, at: float) -> None:
+        """Run `_send_prompt` at clock time `at` (now or later), unless it runs sooner."""
+        if at >= self._prompt_due:
+            return
+        if self._prompt_timer is not None:
+            self._prompt_timer.cancel()
+        loop, delay = asyncio.get_running_loop(), at - self._clock.now()
+        self._prompt_due = at
+        if delay > 0.0:
+            self._prompt_timer = loop.call_later(delay, self._send_prompt)
+        else:
+            self._prompt_timer = loop.call_soon(self._send_prompt)
+
+    def _send_prompt(self) -> None:
+        """Send the `send_soon` universes the 44/s limit allows; wait for the others."""
+        self._prompt_timer, self._prompt_due = None, math.inf
+        if self._transport is None or self._closed:
+            return
+        now = self._clock.now()
+        fader = self._fader
+        sampled = set(fader.universes) if fader is not None else set()
+        sent, wait_until = 0, math.inf
+        sync_to: set[tuple[str, int]] = set()
+        for universe in list(self._prompt):
+            output = self._outputs.get(universe)
+            if output is None:
+                del self._prompt[universe]
+                continue
+            if now < output.wire_at + MIN_INTERVAL:
+                wait_until = min(wait_until, output.wire_at + MIN_INTERVAL)
+                continue
+            del self._prompt[universe]
+            if fader is not None and universe in sampled:
+                output.update(fader.sample(universe, now).tobytes())
+                self._resync.add(universe)
+            if output.sends_left < SENDS_PER_CHANGE:
+                continue  # these levels went out already
+            output.sends_left -= 1
+            self._send_data(universe, output, now)
+            output.prompt_at = output.wire_at
+            sent += 1
+            sync_to.add(output.sync_to)
+        if self._sync_universe is not None and sent:
+            self._send_sync(self._sync_universe, sync_to)
+        self._stats.prompt_sent += sent
+        if wait_until < math.inf:
+            self._arm_prompt(wait_until)
+
+    def _send_data(self, universe: int, output: _Output, at: float) -> None:
+        """Send the universe's levels as its packet of time `at` (a frame's, or now)."""
+        self._send(universe, output, 0)
+        output.last_sent = at
+        output.wire_at = max(at, self._clock.now())
 
     def _send(self, universe: int, output: _Output, options: int) -> None:
         assert self._transport is not None
