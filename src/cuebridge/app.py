@@ -15,7 +15,6 @@ from functools import partial
 from pathlib import Path
 
 from cuebridge.config.profiles import ProfileCatalog, default_profile_dirs
-from cuebridge.config.showfile import load_show
 from cuebridge.control.console import Console, open_stdin_reader
 from cuebridge.control.midi_service import MidiControlOptions, midi_control
 from cuebridge.control.osc_server import OscControlServer
@@ -31,7 +30,7 @@ from cuebridge.drivers.osc_output import osc_output_for
 from cuebridge.drivers.sacn_output import sacn_output_for
 from cuebridge.errors import DeviceError
 from cuebridge.runtime.clock import Clock, MonotonicClock
-from cuebridge.runtime.daemon import Daemon, Service, service_name
+from cuebridge.runtime.daemon import Daemon, Service
 from cuebridge.runtime.persist import PersistenceService
 from cuebridge.runtime.reload import reload_service
 from cuebridge.runtime.roles import Role
@@ -43,16 +42,6 @@ from cuebridge.sim.registry import simulated_connection
 from cuebridge.sim.rehearsal import close_simulators, start_simulators
 from cuebridge.web.service import ReadyCallback, WebOptions, web_service
 from cuebridge.web.token_store import load_or_create_tokens
-
-__all__ = [
-    "Daemon",
-    "RunOptions",
-    "assemble",
-    "load_show",
-    "run",
-    "service_name",
-    "state_dir_lock",
-]
 
 logger = logging.getLogger(__name__)
 

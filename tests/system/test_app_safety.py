@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 from cuebridge import app
-from cuebridge.config.showfile import load_show_text
+from cuebridge.config.showfile import load_show, load_show_text
 from cuebridge.errors import DeviceError
+from cuebridge.runtime.daemon import Daemon, service_name
 from cuebridge.runtime.roles import Role
 from cuebridge.web.token_store import FILE_NAME, load_or_create_tokens
 
@@ -46,8 +47,8 @@ def test_a_second_daemon_cannot_take_the_same_state_dir(tmp_path: Path) -> None:
         pass
 
 
-def service_names(daemon: app.Daemon) -> list[str]:
-    return [app.service_name(service) for service in daemon.services]
+def service_names(daemon: Daemon) -> list[str]:
+    return [service_name(service) for service in daemon.services]
 
 
 @pytest.mark.parametrize("simulate", [False, True])
@@ -79,7 +80,7 @@ def test_generated_panel_tokens_are_kept_private_and_reused(tmp_path: Path) -> N
 
 
 async def test_a_reload_in_rehearsal_keeps_the_devices_on_their_simulators() -> None:
-    show = app.load_show(app.DEMO_SHOW, CATALOG)
+    show = load_show(app.DEMO_SHOW, CATALOG)
     options = app.RunOptions(
         show_path=app.DEMO_SHOW, simulate=True, console=False, web_port=None, osc_port=None
     )
