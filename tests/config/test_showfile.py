@@ -156,7 +156,7 @@ def test_devices_settings_and_metadata(catalog: ProfileCatalog) -> None:
                 profile: resolume-arena
                 port: 7010
                 transport: tcp-slip
-                options: {layer_count: 4}
+                options: {fade_rate: 60}
               lx: {profile: generic-sacn, host: 127.0.0.1, options: {priority: 150}}
             cue_lists:
               - {id: a, name: A, cues: [{number: 1}]}
@@ -174,7 +174,7 @@ def test_devices_settings_and_metadata(catalog: ProfileCatalog) -> None:
         "host": "127.0.0.1",
         "port": 7010,
         "transport": "tcp-slip",
-        "layer_count": 4,
+        "fade_rate": 60,
     }
     assert dict(show.devices["lx"].connection) == {
         "host": "127.0.0.1",

@@ -20,7 +20,8 @@ import sacn
 from cuebridge.core.curves import Curve
 from cuebridge.drivers import sacn_sender
 from cuebridge.drivers.dmx_fader import DmxFader
-from cuebridge.drivers.sacn_sender import CID_FILE, SacnSender, load_or_create_cid
+from cuebridge.drivers.sacn_pacing import RateRule
+from cuebridge.drivers.sacn_sender import SacnSender
 from cuebridge.protocols.sacn import (
     SacnDataPacket,
     SacnDiscoveryPacket,
@@ -193,7 +194,7 @@ async def test_sequence_numbers_increment_and_wrap_per_universe(
     for frame in range(300):
         sender.set_levels(1, bytes([frame % 256]))
         sender.set_levels(2, bytes([frame % 7]))  # a repeat every 7th frame still counts
-        sender.tick()
+        sender.tick(100.0 + frame * FRAME)
         packets += await receiver.data(2)  # drain as we go: 600 datagrams overflow the buffer
     for universe in (1, 2):
         sequence = [p.sequence for p in packets if p.universe == universe]
@@ -318,24 +319,6 @@ def test_configuration_is_checked() -> None:
         sender.set_levels(5, b"")
 
 
-def test_cid_is_created_once_and_kept(tmp_path: Path) -> None:
-    state = tmp_path / "state"
-    cid = load_or_create_cid(state)
-    assert cid.version == 4
-    assert load_or_create_cid(state) == cid
-    assert (state / CID_FILE).read_text() == f"{cid}\n"
-    assert [p.name for p in state.iterdir()] == [CID_FILE]  # no temporary file left behind
-
-
-def test_corrupt_cid_file_is_replaced_with_a_warning(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
-    (tmp_path / CID_FILE).write_bytes(b"\xffnot a uuid")
-    cid = load_or_create_cid(tmp_path)
-    assert "does not hold a UUID" in caplog.text
-    assert load_or_create_cid(tmp_path) == cid
-
-
 NAMESPACE_SCRIPT = """
 import asyncio, json, socket, struct, subprocess, sys, uuid
 from cuebridge.drivers.sacn_sender import SacnSender
@@ -414,23 +397,24 @@ async def test_send_soon_sends_at_once_without_a_frame(
     assert (sender.stats.ticks, sender.stats.prompt_sent, sender.stats.prompt_held) == (0, 1, 0)
 
 
+@pytest.mark.parametrize(("rule", "held"), [(RateRule.WINDOW, 0), (RateRule.INTERVAL, 1)])
 async def test_send_soon_beats_the_next_frame_on_the_real_clock(
-    make_sender: SenderFactory, receiver: Receiver
+    make_sender: SenderFactory, receiver: Receiver, rule: RateRule, held: int
 ) -> None:
-    sender = make_sender(MonotonicClock(), fps=1)  # frames 1 s apart
+    sender = make_sender(MonotonicClock(), fps=1, rate_rule=rule)  # frames 1 s apart
     sender.add_universe(1)
     await sender.start()
     await receiver.take(1)  # frame 0
     await asyncio.sleep(LIMIT + 0.005)
-    for value in (1, 2):  # the second waits 1/44 s for the first
+    for value in (1, 2):  # under `interval` the second waits 1/44 s for the first
         sender.set_levels(1, bytes([value]))
         asked = time.monotonic()
         sender.send_soon([1])
         [(arrived, raw)] = await receiver.take(1, within=0.5)
         assert data_packet(raw).slots[0] == value
-        assert arrived - asked < 0.05 + LIMIT * (value - 1)
+        assert arrived - asked < 0.05 + LIMIT * (value - 1) * held
     assert sender.stats.ticks == 1
-    assert (sender.stats.prompt_sent, sender.stats.prompt_held) == (2, 1)
+    assert (sender.stats.prompt_sent, sender.stats.prompt_held) == (2, held)
 
 
 async def test_a_prompt_send_is_the_first_of_three_and_frames_keep_their_distance(
@@ -452,11 +436,11 @@ async def test_a_prompt_send_is_the_first_of_three_and_frames_keep_their_distanc
     await receiver.assert_quiet()
 
 
-async def test_send_soon_waits_until_the_last_packet_is_1_44_s_old(
+async def test_under_the_interval_rule_send_soon_waits_until_the_last_packet_is_1_44_s_old(
     make_sender: SenderFactory, receiver: Receiver
 ) -> None:
     clock = FakeClock(100.0)
-    sender = make_sender(clock)
+    sender = make_sender(clock, rate_rule=RateRule.INTERVAL)
     sender.add_universe(1)
     await sender.start(run_frames=False)
     sender.tick()  # a frame at 100.0
@@ -476,7 +460,7 @@ async def test_a_frame_carries_a_held_change_if_it_comes_first(
     make_sender: SenderFactory, receiver: Receiver
 ) -> None:
     clock = FakeClock(100.0)
-    sender = make_sender(clock)
+    sender = make_sender(clock, rate_rule=RateRule.INTERVAL)
     sender.add_universe(1)
     await sender.start(run_frames=False)
     sender.set_levels(1, b"\x01")
@@ -492,12 +476,12 @@ async def test_a_frame_carries_a_held_change_if_it_comes_first(
     assert sender.stats.prompt_sent == 1
 
 
-async def test_a_burst_never_sends_a_universe_faster_than_44_per_second(
+async def test_under_the_interval_rule_a_burst_never_sends_a_universe_faster_than_44_hz(
     make_sender: SenderFactory, receiver: Receiver
 ) -> None:
     clock = FakeClock(100.0)
     fader = DmxFader()
-    sender = make_sender(clock, fader=fader)
+    sender = make_sender(clock, fader=fader, rate_rule=RateRule.INTERVAL)
     sender.add_universe(1)
     sender.add_universe(2)  # untouched: keep-alives only
     await sender.start(run_frames=False)
@@ -524,6 +508,102 @@ async def test_a_burst_never_sends_a_universe_faster_than_44_per_second(
     assert [p.sequence for p in packets] == list(range(len(packets)))
     assert 0 < sender.stats.prompt_sent < len(packets)  # frames and prompt sends both
     assert sender.stats.prompt_held > 0
+
+
+async def test_under_the_window_rule_a_go_just_after_a_frame_goes_at_once(
+    make_sender: SenderFactory, receiver: Receiver
+) -> None:
+    clock = FakeClock(100.0)
+    sender = make_sender(clock)  # `window` is the default
+    sender.add_universe(1)
+    await sender.start(run_frames=False)
+    sender.tick()  # a frame at 100.0
+    await receiver.take(1)
+    clock.advance(0.005)
+    sender.set_levels(1, b"\x2a")
+    sender.send_soon([1])
+    [packet] = await receiver.data(1)  # 5 ms after the frame: 2 packets in the last second
+    assert (packet.slots[0], packet.sequence) == (42, 1)
+    assert (sender.stats.prompt_sent, sender.stats.prompt_held) == (1, 0)
+    assert sender.tick(100.0 + FRAME) == 0  # it replaced this frame (20 ms after it)...
+    assert sender.tick(100.0 + 2 * FRAME) == 1  # ...and the change's repeats go on the next
+    assert (await receiver.data(1))[0].sequence == 2
+
+
+async def test_under_the_window_rule_the_45th_packet_of_a_second_waits(
+    make_sender: SenderFactory, receiver: Receiver
+) -> None:
+    clock = FakeClock(100.0)
+    sender = make_sender(clock)
+    sender.add_universe(1)
+    await sender.start(run_frames=False)
+    for value in range(1, 45):  # 44 GOs 20 ms apart: 0.86 s
+        sender.set_levels(1, bytes([value]))
+        sender.send_soon([1])
+        await receiver.take(1)
+        clock.advance(0.020)
+    assert sender.stats.prompt_held == 0
+    sender.set_levels(1, b"\xff")
+    sender.send_soon([1])  # at 100.88: the first of those 44 is not 1 s old yet
+    assert sender.stats.prompt_held == 1
+    await receiver.assert_quiet()
+    clock.advance(100.0 + 1.0 - clock.now())  # the fake clock's time drives the wait
+    [packet] = await receiver.data(1)
+    assert (packet.slots[0], packet.sequence) == (255, 44)
+
+
+async def test_under_the_window_rule_repeats_and_keepalives_leave_room_for_a_go(
+    make_sender: SenderFactory, receiver: Receiver
+) -> None:
+    clock = FakeClock(100.0)
+    sender = make_sender(clock, fps=44, keepalive=0.02)  # keep-alives as often as frames
+    sender.add_universe(1)
+    await sender.start(run_frames=False)
+    sent = [sender.tick(100.0 + n / 44) for n in range(44)]
+    assert sum(sent) == 40  # repeats and keep-alives stop at 40 in a second...
+    await receiver.take(40)
+    clock.advance(43 / 44 + 0.001)
+    for value in (1, 2, 3, 4):  # ...so four GOs still go at once
+        sender.set_levels(1, bytes([value]))
+        sender.send_soon([1])
+        [packet] = await receiver.data(1)
+        assert packet.slots[0] == value
+    assert sender.stats.prompt_held == 0
+    sender.set_levels(1, b"\x05")
+    sender.send_soon([1])  # the 45th in a second waits
+    assert sender.stats.prompt_held == 1
+
+
+@pytest.mark.parametrize("fps", [40.0, 44.0])
+async def test_under_the_window_rule_gos_on_a_fading_universe_never_exceed_44_a_second(
+    make_sender: SenderFactory, receiver: Receiver, fps: float
+) -> None:
+    clock = FakeClock(100.0)
+    fader = DmxFader()
+    sender = make_sender(clock, fader=fader, fps=fps)
+    sender.add_universe(1)
+    await sender.start(run_frames=False)
+    steps = 2500  # 1 ms of fake time each; levels name the step, so a packet tells when it left
+    gos = np.random.default_rng(5).random(steps) < 1 / 40  # a GO every 40 ms on average
+    next_frame = 0.0
+    for step in range(steps):
+        fader.set(1, [0, 1], [step >> 8, step & 0xFF], clock.now())  # changes every ms
+        if gos[step]:
+            sender.send_soon([1])
+        if step >= next_frame:  # frames at whole ms (a little late), so that levels tell time
+            sender.tick()
+            next_frame += 1000 / fps
+        await asyncio.sleep(0)
+        clock.advance(0.001)
+    sent_at: list[int] = []
+    while len(sent_at) < sum(sender.stats.frames_sent.values()):
+        [packet] = await receiver.data(1)
+        sent_at.append(packet.slots[0] * 256 + packet.slots[1])
+    times = np.array(sent_at)
+    assert list(times) == sorted(times)
+    assert min(times[44:] - times[:-44]) >= 1000  # no 45 packets within any second (ms)
+    assert len(times) >= 44 * 2.4  # the budget is used, not starved
+    assert sender.stats.prompt_sent > 0
 
 
 async def test_prompt_sends_are_followed_by_a_sync_packet(

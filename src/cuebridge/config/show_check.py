@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from cuebridge.config.control_check import ControlChecker
+from cuebridge.config.device_options import TOP_LEVEL_KEYS, device_connection_problems
 from cuebridge.config.dmx_check import DmxChecker
 from cuebridge.config.fields import (
     cue_number_text,
@@ -22,7 +23,6 @@ from cuebridge.errors import Problem
 
 SHOW_DEVICE = "show"
 """The reserved device that controls the show's own cues."""
-CONNECTION_KEYS = ("host", "port", "transport")
 
 
 class ShowChecker:
@@ -112,10 +112,11 @@ class ShowChecker:
             self._add((*path, "transport"), message)
         options = body.get("options")
         if isinstance(options, dict):
-            for key in CONNECTION_KEYS:
+            for key in TOP_LEVEL_KEYS:
                 if key in options:
                     message = f'expected no "{key}" in options (set {key} on the device itself)'
                     self._add((*path, "options", key), message, at_key=True)
+        self.problems += device_connection_problems(body, path, profile, self.doc)
         return profile
 
     def _check_cue_lists(self) -> None:

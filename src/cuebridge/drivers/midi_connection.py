@@ -8,6 +8,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Final, NoReturn
 
+from cuebridge.config.device_options import IPMIDI_PORTS
+from cuebridge.config.device_options import MIDI_CONNECTION_KEYS as CONNECTION_KEYS
 from cuebridge.config.profile_model import MIDI_TRANSPORTS
 from cuebridge.core.model import ParamValue
 from cuebridge.drivers.base import DeviceStatus
@@ -18,19 +20,8 @@ DEFAULT_HOST: Final = "127.0.0.1"
 IPMIDI_GROUP: Final = "225.0.0.37"
 IPMIDI_BASE_PORT: Final = 21928
 """ipMIDI port n (0-based) is UDP port 21928 + n on the group."""
-IPMIDI_PORTS: Final = 20
 DEFAULT_INPROC_PORT: Final = "default"
 
-CONNECTION_KEYS: Final = {
-    "transport": "udp (default), rtmidi, ipmidi or inproc",
-    "host": "udp: the receiver's address (a receiver binds it); default 127.0.0.1",
-    "port": "udp: the receiver's UDP port (a receiver may use 0 for any free port)",
-    "port_name": "rtmidi: the system MIDI port's name; inproc: the bus port (default 'default')",
-    "ipmidi_port": "ipmidi: the port index n, 0-19 (UDP 21928 + n on 225.0.0.37)",
-    "interface": "ipmidi: the local address to multicast from/on; default 127.0.0.1 (host only)",
-    "ttl": "ipmidi: multicast hops, 0-255; default 1",
-}
-"""Transport keys of a MIDI device's connection, for docs/midi.md and error messages."""
 
 StatusCallback = Callable[[DeviceStatus, str], None]
 MessageCallback = Callable[[bytes], None]

@@ -6,16 +6,15 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from typing import Final
 
+from cuebridge.config.device_options import MIDI_OPTION_KEYS
 from cuebridge.config.profile_model import Profile
 from cuebridge.core.effects import Effect, StartFade
 from cuebridge.core.model import Device, ParamValue
 from cuebridge.drivers.base import DeviceStatus, StatusReporter, ignore_status
 from cuebridge.drivers.fade_sampler import FadeSampler, Frame
-from cuebridge.drivers.midi_connection import CONNECTION_KEYS
 from cuebridge.drivers.midi_inproc import MidiBus
 from cuebridge.drivers.midi_transport import MidiSender, open_midi_sender
 from cuebridge.render.midi import midi_settings, render_midi
-from cuebridge.render.midi_fields import SETTING_KEYS
 from cuebridge.runtime.clock import Clock
 
 logger = logging.getLogger(__name__)
@@ -24,8 +23,6 @@ MidiRender = Callable[[str, Mapping[str, ParamValue]], Sequence[bytes]]
 """(action name, parameters) -> complete MIDI messages; supplied by the device profile."""
 
 DEFAULT_FADE_RATE: Final = 30.0
-OPTIONS: Final = frozenset({*CONNECTION_KEYS, *SETTING_KEYS, "fade_rate"})
-"""Connection keys a MIDI device understands (docs/midi.md)."""
 
 
 class MidiOutput:
@@ -148,15 +145,16 @@ def midi_output_for(
 ) -> MidiOutput:
     """The output of a MIDI device (ValueError for a bad connection or option).
 
-    Transport keys are in `midi_connection.CONNECTION_KEYS`; the renderer's options are
+    The keys are in `config.device_options.MIDI_OPTIONS` (checked when the show loads):
+    the transport's (`midi_connection.CONNECTION_KEYS`); the renderer's options
     `device_id`, `command_format`, `pad_empty_fields` and `set_value_msb_first`; `fade_rate`
     is frames per second for fades (default 30). `bus` serves the inproc transport (tests).
     The profile's connection defaults fill in what the device leaves out (the show loader
     has usually merged them already).
     """
     connection = {**profile_connection(profile), **device.connection}
-    if unknown := sorted(set(connection) - OPTIONS):
-        known = ", ".join(sorted(OPTIONS))
+    if unknown := sorted(set(connection) - MIDI_OPTION_KEYS):
+        known = ", ".join(sorted(MIDI_OPTION_KEYS))
         raise ValueError(f"{device.name}: unknown MIDI option(s) {unknown}; known: {known}")
     try:
         settings = midi_settings(connection)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Callable, Mapping, Sequence
-from typing import Final
 
+from cuebridge.config.device_options import OSC_OPTION_KEYS
 from cuebridge.config.profile_model import ActionSpec, OscMessageSpec, Profile
 from cuebridge.core.effects import Effect, StartFade
 from cuebridge.core.model import Device, ParamValue
@@ -132,24 +132,22 @@ class OscOutput:
 
 # --- building an output from a show's device and its profile ------------------------------
 
-OPTIONS: Final = frozenset({"host", "port", "transport", "fade_rate", "queue_max_age"})
-"""Connection keys every OSC device understands; a profile's on_connect adds its params."""
-
 
 def osc_output_for(
     device: Device, profile: Profile, clock: Clock, report: StatusReporter = ignore_status
 ) -> OscOutput:
     """The output of an OSC device (raises ValueError for a bad connection or option).
 
-    Connection keys: `host` (default 127.0.0.1), `port`, `transport` (`udp`, `tcp-slip`,
+    Connection keys (`config.device_options.OSC_OPTIONS`, checked when the show loads):
+    `host` (default 127.0.0.1), `port`, `transport` (`udp`, `tcp-slip`,
     `tcp-len`), and the options `fade_rate` (frames per second, default 30),
     `queue_max_age` (TCP: seconds a message may wait for the connection, default 2) and the
     parameters of the profile's `on_connect` (QLab: `passcode`).
     """
     connection = device.connection
     greeting_params = profile.on_connect.params if profile.on_connect else {}
-    if unknown := sorted(set(connection) - OPTIONS - set(greeting_params)):
-        known = ", ".join(sorted(OPTIONS | set(greeting_params)))
+    if unknown := sorted(set(connection) - OSC_OPTION_KEYS - set(greeting_params)):
+        known = ", ".join(sorted(OSC_OPTION_KEYS | set(greeting_params)))
         raise ValueError(f"{device.name}: unknown OSC option(s) {unknown}; known: {known}")
     host = str(connection.get("host", "127.0.0.1"))
     if "port" not in connection:

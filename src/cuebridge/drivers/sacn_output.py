@@ -11,15 +11,18 @@ from typing import Final
 
 import numpy as np
 
+from cuebridge.config.device_options import RATE_RULES, SACN_OPTION_KEYS
 from cuebridge.core.dmx_patch import DmxPatch
 from cuebridge.core.effects import Effect
 from cuebridge.core.model import Device, ParamValue
 from cuebridge.drivers.base import DeviceStatus, StatusReporter, ignore_status
 from cuebridge.drivers.dmx_effects import apply_targets, effect_targets, number_param, whole_param
 from cuebridge.drivers.dmx_fader import DmxFader
+from cuebridge.drivers.sacn_cid import load_or_create_cid
 from cuebridge.drivers.sacn_health import ERROR_HOLD as ERROR_HOLD
 from cuebridge.drivers.sacn_health import Lifecycle, SacnHealth
-from cuebridge.drivers.sacn_sender import Clock, SacnSender, load_or_create_cid
+from cuebridge.drivers.sacn_pacing import RateRule
+from cuebridge.drivers.sacn_sender import Clock, SacnSender
 from cuebridge.protocols import sacn as e131
 
 logger = logging.getLogger(__name__)
@@ -30,7 +33,6 @@ DEFAULT_SOURCE_NAME: Final = "cuebridge"
 CID_NAMESPACE: Final = uuid.UUID("5b0c52f4-3f0e-5a8e-9c55-8a1d2e6f7c30")
 """Base of device CIDs when there is no state directory (see `device_cid`)."""
 _BROADCAST: Final = ipaddress.IPv4Address("255.255.255.255")
-_OPTIONS: Final = frozenset({"host", "port", "transport", "priority", "fps", "source_name"})
 
 
 class SacnOutput:
@@ -44,8 +46,8 @@ class SacnOutput:
     the latest effect on a channel takes precedence. A fade that arrives after its `begin`
     (a resumed cue) goes on from the current values and still ends on time; the engine's
     `start` values are informational. What an effect changes goes out at once, in one packet
-    per universe for the effects handed over together, unless the universe sent a packet
-    less than 1/44 s before (E1.31's limit): then as soon as it may (`SacnSender.send_soon`).
+    per universe for the effects handed over together, unless E1.31's rate limit holds the
+    universe back (see `RateRule`): then as soon as it may (`SacnSender.send_soon`).
     Fades then move on the sender's frames.
 
     The patch's universes are sent from the start, every attribute at its home (pan and tilt
@@ -228,13 +230,14 @@ def sacn_output_for(
 
     Connection keys: `host` (IPv4 unicast, default 127.0.0.1), `port` (default 5568),
     `transport` (`udp`) and the options `priority` (0-200, default 100), `fps` (above 0, at
-    most 44, default 40) and `source_name` (default "cuebridge"). The device's `patch` (its
+    most 44, default 40), `source_name` (default "cuebridge") and `rate_rule` (`window`,
+    the default, or `interval`: see `RateRule`). The device's `patch` (its
     fixtures and unit) comes with it; without one, `level` actions are in percent. Status
     changes go to `report`.
     """
     connection = device.connection
-    if unknown := sorted(set(connection) - _OPTIONS):
-        known = ", ".join(sorted(_OPTIONS))
+    if unknown := sorted(set(connection) - SACN_OPTION_KEYS):
+        known = ", ".join(sorted(SACN_OPTION_KEYS))
         raise ValueError(f"{device.name}: unknown sACN option(s) {unknown}; known: {known}")
     if (transport := connection.get("transport", "udp")) != "udp":
         raise ValueError(f"{device.name}: sACN runs over udp, not {transport!r}")
@@ -245,6 +248,10 @@ def sacn_output_for(
     source_name = connection.get("source_name", DEFAULT_SOURCE_NAME)
     if not isinstance(source_name, str):
         raise ValueError(f"{device.name}: source_name must be text, got {source_name!r}")
+    rule = connection.get("rate_rule", RateRule.WINDOW.value)
+    if rule not in RATE_RULES:
+        known = " or ".join(RATE_RULES)
+        raise ValueError(f"{device.name}: rate_rule must be {known}, got {rule!r}")
     fader = DmxFader()
     sender = SacnSender(
         source_name,
@@ -254,6 +261,7 @@ def sacn_output_for(
         port=port,
         bind_address="127.0.0.1" if ipaddress.IPv4Address(host).is_loopback else "0.0.0.0",
         fader=fader,
+        rate_rule=RateRule(str(rule)),
     )
     return SacnOutput(
         device.name,

@@ -3,33 +3,28 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import ipaddress
 import logging
 import math
-import os
 import socket
-import tempfile
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Final, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
 
 from cuebridge.drivers.dmx_fader import DmxFader
+from cuebridge.drivers.sacn_pacing import MAX_RATE, MIN_INTERVAL, Pacer, RateRule
 from cuebridge.protocols import sacn as e131
 
 logger = logging.getLogger(__name__)
 
-MAX_FPS: Final = 44.0  # E1.11 DMX timing for 512 slots
-MIN_INTERVAL: Final = 1.0 / MAX_FPS  # E1.31 §6.6.1: no universe refreshed faster than DMX can
+MAX_FPS: Final = float(MAX_RATE)  # E1.11 DMX timing for 512 slots
 FRAME_SLICE: Final = 0.0001  # s of frame work between chances for other tasks to run
 MAX_KEEPALIVE: Final = 1.0  # E1.31 §6.6.2: keep-alive every 800-1000 ms while suppressing
 SENDS_PER_CHANGE: Final = 3  # E1.31 §6.6.2: final values go out three times before suppression
-CID_FILE: Final = "sacn-cid"
 _ERROR_LOG_INTERVAL: Final = 10.0  # seconds between warnings about one universe's send errors
 _TIME_SLACK: Final = 1e-6  # float noise in frame times must not delay a keep-alive by a frame
 
@@ -55,7 +50,7 @@ class SenderStats:
     ticks: int = 0
     skipped_frames: int = 0  # frames dropped because the event loop was blocked too long
     prompt_sent: int = 0  # data packets sent between frames by `send_soon`
-    prompt_held: int = 0  # `send_soon` universes that had to wait for the 44/s limit
+    prompt_held: int = 0  # `send_soon` universes that had to wait for the rate rule
     last_error: str | None = None
 
 
@@ -66,23 +61,27 @@ class _Output:
         "address",
         "last_sent",
         "levels",
+        "pacer",
         "prompt_at",
         "sends_left",
         "sequence",
         "sync_to",
         "template",
-        "wire_at",
     )
 
     def __init__(
-        self, template: e131.DataPacketTemplate, address: tuple[str, int], sync_to: tuple[str, int]
+        self,
+        template: e131.DataPacketTemplate,
+        address: tuple[str, int],
+        sync_to: tuple[str, int],
+        rule: RateRule,
     ) -> None:
         self.template, self.address, self.sync_to = template, address, sync_to
         self.levels = bytes(e131.MAX_SLOTS)
         self.sequence = 0
         self.sends_left = SENDS_PER_CHANGE
-        self.last_sent = -math.inf  # frame time of the last packet: keep-alives count from it
-        self.wire_at = -math.inf  # when it really went out: the 44/s limit counts from it
+        self.last_sent = -math.inf  # time of the last packet: keep-alives count from it
+        self.pacer = Pacer(rule)
         self.prompt_at = -math.inf  # when the last packet sent between frames went out
 
     def update(self, levels: bytes) -> None:
@@ -110,7 +109,9 @@ class SacnSender:
     the optional `DmxFader` at the frame's time, then sends a universe only if it changed within
     its last three frames or its keep-alive is due. A universe's slots come from `set_levels`
     or from the fader, whichever changed last. `send_soon` sends a change between frames (a
-    GO's levels), never two packets of a universe less than 1/44 s apart. The frame task lets
+    GO's levels) as soon as `rate_rule` allows, and the next frame skips a universe whose
+    packet went less than 1/44 s before it; repeats and keep-alives are the packets that
+    wait when a universe nears its 44 packets a second. The frame task lets
     other tasks run every `FRAME_SLICE` s of a long frame. A send error is counted and logged,
     never fatal. Without the frame task (`start(run_frames=False)`), `tick` sends a frame on
     demand: that is how tests drive a sender from a `FakeClock`.
@@ -130,6 +131,7 @@ class SacnSender:
         fader: DmxFader | None = None,
         multicast_ttl: int = 1,
         multicast_interface: str | None = None,
+        rate_rule: RateRule = RateRule.WINDOW,
     ) -> None:
         if not 0.0 < fps <= MAX_FPS:
             raise ValueError(f"sACN fps must be above 0 and at most {MAX_FPS:g}, got {fps}")
@@ -144,6 +146,7 @@ class SacnSender:
         self._sync_universe = sync_universe
         self._sync_sequence = 0
         self._ttl, self._interface = multicast_ttl, multicast_interface
+        self._rule = RateRule(rate_rule)
         self._outputs: dict[int, _Output] = {}
         self._stats = SenderStats()
         self._transport: asyncio.DatagramTransport | None = None
@@ -186,7 +189,7 @@ class SacnSender:
             self._cid.bytes, self._name, universe, e131.MAX_SLOTS, priority, sync
         )
         sync_to = (e131.multicast_group(sync), port) if multicast and sync else (host, port)
-        output = self._outputs[universe] = _Output(template, (host, port), sync_to)
+        output = self._outputs[universe] = _Output(template, (host, port), sync_to, self._rule)
         if self._fader is not None:  # the fader reports a universe's frame only when it changes
             output.levels = self._fader.frame(universe).tobytes()
         self._stats.frames_sent.setdefault(universe, 0)
@@ -213,8 +216,9 @@ class SacnSender:
         """Send these universes' current levels between frames, as soon as E1.31 allows.
 
         They go out once the running event-loop callback returns (so that effects handed over
-        together share a packet) or, for a universe whose last packet is under 1/44 s old, at
-        the instant it turns 1/44 s old, unless a frame sends the change first. Levels are
+        together share a packet) or, when the rate rule holds a universe back (`window`: it
+        sent 44 packets in the last second; `interval`: its last packet is under 1/44 s old),
+        at the instant it allows, unless a frame sends the change first. Levels are
         sampled from the fader at sending time (for universes it has) or are those given to
         `set_levels`; such a packet is the first of a change's three sends, and a universe
         whose current levels already went out is left to the frames. Fades still move on
@@ -227,7 +231,7 @@ class SacnSender:
             output = self._outputs.get(universe)
             if output is not None:
                 self._prompt[universe] = now
-                self._stats.prompt_held += now < output.wire_at + MIN_INTERVAL
+                self._stats.prompt_held += now < output.pacer.next_prompt()
         if self._prompt:
             self._arm_prompt(now)
 
@@ -318,11 +322,16 @@ class SacnSender:
             if outputs.get(universe) is not output:
                 continue  # removed while other tasks ran
             if now - output.prompt_at < MIN_INTERVAL - _TIME_SLACK:
-                continue  # sent between frames less than 1/44 s before this frame
+                continue  # sent between frames less than 1/44 s before: that replaced this one
             if output.sends_left:
-                output.sends_left -= 1
+                redundant = output.sends_left < SENDS_PER_CHANGE
             elif now - output.last_sent < keepalive:
                 continue
+            else:
+                redundant = True
+            if now < output.pacer.next_frame(redundant=redundant) - _TIME_SLACK:
+                continue  # over the rate rule: a later frame sends it
+            output.sends_left -= output.sends_left > 0
             self._send_data(universe, output, now)
             if prompt.get(universe, math.inf) <= now:
                 del prompt[universe]  # this frame carries the levels it was asked for
@@ -364,7 +373,7 @@ class SacnSender:
             self._prompt_timer = loop.call_soon(self._send_prompt)
 
     def _send_prompt(self) -> None:
-        """Send the `send_soon` universes the 44/s limit allows; wait for the others."""
+        """Send the `send_soon` universes the rate rule allows; wait for the others."""
         self._prompt_timer, self._prompt_due = None, math.inf
         if self._transport is None or self._closed:
             return
@@ -378,8 +387,8 @@ class SacnSender:
             if output is None:
                 del self._prompt[universe]
                 continue
-            if now < output.wire_at + MIN_INTERVAL:
-                wait_until = min(wait_until, output.wire_at + MIN_INTERVAL)
+            if now < (allowed := output.pacer.next_prompt()):
+                wait_until = min(wait_until, allowed)
                 continue
             del self._prompt[universe]
             if fader is not None and universe in sampled:
@@ -389,7 +398,7 @@ class SacnSender:
                 continue  # these levels went out already
             output.sends_left -= 1
             self._send_data(universe, output, now)
-            output.prompt_at = output.wire_at
+            output.prompt_at = now
             sent += 1
             sync_to.add(output.sync_to)
         if self._sync_universe is not None and sent:
@@ -402,7 +411,7 @@ class SacnSender:
         """Send the universe's levels as its packet of time `at` (a frame's, or now)."""
         self._send(universe, output, 0)
         output.last_sent = at
-        output.wire_at = max(at, self._clock.now())
+        output.pacer.record(at, max(at, self._clock.now()))
 
     def _send(self, universe: int, output: _Output, options: int) -> None:
         assert self._transport is not None
@@ -442,31 +451,3 @@ class SacnSender:
 def _log_failure(task: asyncio.Task[None]) -> None:
     if not task.cancelled() and (exc := task.exception()) is not None:
         logger.error("sACN frame task %s stopped", task.get_name(), exc_info=exc)
-
-
-def load_or_create_cid(state_dir: Path) -> uuid.UUID:
-    """The sACN CID kept in `state_dir/sacn-cid`; a missing or corrupt file gets a new uuid4."""
-    path = state_dir / CID_FILE
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        pass
-    else:
-        try:
-            return uuid.UUID(raw.decode("ascii").strip())
-        except ValueError:  # includes UnicodeDecodeError
-            logger.warning("%s does not hold a UUID; writing a new sACN CID", path)
-    cid = uuid.uuid4()
-    state_dir.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(dir=state_dir, prefix=f".{CID_FILE}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="ascii") as file:
-            file.write(f"{cid}\n")
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
-    return cid

@@ -1,0 +1,64 @@
+"""E1.31's per-universe rate limit: when a universe may send its next sACN packet."""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from enum import StrEnum
+from typing import Final
+
+MAX_RATE: Final = 44  # packets per second per universe: E1.11 DMX refresh for 512 slots
+MIN_INTERVAL: Final = 1.0 / MAX_RATE
+WINDOW: Final = 1.0
+RESERVE: Final = 4
+"""Of a second's 44 packets, repeats and keep-alives leave these to new levels (a GO's)."""
+
+
+class RateRule(StrEnum):
+    """How E1.31 §6.6.1's limit ("no faster than DMX's 44 Hz refresh") is read.
+
+    `window`: at most 44 packets of a universe in any rolling second; a GO's levels go out at
+    once even just after a frame, and the frame they replace is skipped. `interval`: never two
+    packets of a universe less than 1/44 s apart (the strictest reading); a GO may then wait
+    up to 22.7 ms for the universe's previous packet to be 1/44 s old.
+    """
+
+    WINDOW = "window"
+    INTERVAL = "interval"
+
+
+class Pacer:
+    """One universe's recent packets, and when the rule lets the next one go.
+
+    Frames count at their scheduled times (a frame task running late must not push the next
+    frames back), packets sent between frames at the time they went.
+    """
+
+    __slots__ = ("_rule", "_sent", "_wire")
+
+    def __init__(self, rule: RateRule) -> None:
+        self._rule = rule
+        self._sent: deque[float] = deque(maxlen=MAX_RATE)
+        self._wire = -math.inf  # when the last packet really went out
+
+    def next_frame(self, *, redundant: bool) -> float:
+        """The earliest scheduled time of a frame's packet; `redundant` for repeats and
+        keep-alives, which under `window` leave `RESERVE` of a second's packets to GOs."""
+        if self._rule is RateRule.INTERVAL:
+            return self._sent[-1] + MIN_INTERVAL if self._sent else -math.inf
+        return self._window_end(MAX_RATE - RESERVE if redundant else MAX_RATE)
+
+    def next_prompt(self) -> float:
+        """The earliest time a packet may go between frames (a GO's levels)."""
+        if self._rule is RateRule.INTERVAL:
+            return self._wire + MIN_INTERVAL
+        return self._window_end(MAX_RATE)
+
+    def record(self, at: float, wire: float) -> None:
+        """Count a packet of time `at` (a frame's, or when it went) that went out at `wire`."""
+        self._sent.append(max(at, self._sent[-1]) if self._sent else at)
+        self._wire = wire
+
+    def _window_end(self, room: int) -> float:
+        sent = self._sent
+        return sent[-room] + WINDOW if len(sent) >= room else -math.inf
