@@ -66,6 +66,15 @@ class FadeSampler:
             raise RuntimeError(f"fade sampler {task_name!r} already started")
         self._task = asyncio.create_task(self._sample_loop(), name=task_name)
 
+    def apply(self, effect: Effect) -> None:
+        """Start a fade, or end the fade on the effect's target and send the effect now."""
+        if isinstance(effect, StartFade):
+            self.add(effect)
+            return
+        self.cancel(effect.key)
+        if (frame := self._render(effect, effect.params)) is not None:
+            self._send(frame)
+
     def add(self, fade: StartFade) -> None:
         """Start a fade, replacing any fade on the same target."""
         self._fades[fade.key] = fade

@@ -8,7 +8,7 @@ from typing import Final
 
 from cuebridge.config.device_options import MIDI_OPTION_KEYS
 from cuebridge.config.profile_model import Profile
-from cuebridge.core.effects import Effect, StartFade
+from cuebridge.core.effects import Effect
 from cuebridge.core.model import Device, ParamValue
 from cuebridge.drivers.base import DeviceStatus, StatusReporter, ignore_status
 from cuebridge.drivers.fade_sampler import FadeSampler, Frame
@@ -91,14 +91,8 @@ class MidiOutput:
 
     def send(self, effect: Effect) -> None:
         """Send an action now (ending any fade on its target) or start/replace a fade."""
-        if self._closed:
-            return
-        if isinstance(effect, StartFade):
-            self._fades.add(effect)
-            return
-        self._fades.cancel(effect.key)
-        if (messages := self._render_effect(effect, effect.params)) is not None:
-            self._send(messages)
+        if not self._closed:
+            self._fades.apply(effect)
 
     async def aclose(self) -> None:
         """Stop the sampler, forget pending fades and close the transport; idempotent."""

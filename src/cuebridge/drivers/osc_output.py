@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 from cuebridge.config.device_options import OSC_OPTION_KEYS
 from cuebridge.config.profile_model import ActionSpec, OscMessageSpec, Profile
-from cuebridge.core.effects import Effect, StartFade
+from cuebridge.core.effects import Effect
 from cuebridge.core.model import Device, ParamValue
 from cuebridge.drivers.base import DeviceStatus, StatusReporter, ignore_status
 from cuebridge.drivers.fade_sampler import FadeSampler, Frame
@@ -93,14 +93,8 @@ class OscOutput:
 
     def send(self, effect: Effect) -> None:
         """Send an action now (ending any fade on its target) or start/replace a fade."""
-        if self._closed:
-            return
-        if isinstance(effect, StartFade):
-            self._fades.add(effect)
-            return
-        self._fades.cancel(effect.key)
-        if (packets := self._encode(effect, effect.params)) is not None:
-            self._send_packets(packets)
+        if not self._closed:
+            self._fades.apply(effect)
 
     async def aclose(self) -> None:
         """Stop the sampler, forget pending fades and close the transport; idempotent."""
