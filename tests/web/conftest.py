@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sio_client import PanelClient
 
 from cuebridge.config.profiles import ProfileCatalog, default_profile_dirs
 from cuebridge.config.showfile import load_show, load_show_text
@@ -79,3 +80,24 @@ async def web_daemon(request: pytest.FixtureRequest) -> AsyncIterator[WebDaemon]
         daemon.request_stop()
         async with asyncio.timeout(10):
             await task
+
+
+ConnectPanel = Callable[..., Awaitable[PanelClient]]
+"""`await connect_panel(base_url, token, **PanelClient.connect options)`: a connected client."""
+
+
+@pytest.fixture
+async def connect_panel() -> AsyncIterator[ConnectPanel]:
+    """Connects panel clients, each once its first full state arrived; closes them after."""
+    made: list[PanelClient] = []
+
+    async def connect(base_url: str, token: str | None, **options: Any) -> PanelClient:
+        client = PanelClient()
+        made.append(client)
+        await client.connect(base_url, token, **options)
+        await client.wait_for("state")
+        return client
+
+    yield connect
+    for client in made:
+        await client.close()

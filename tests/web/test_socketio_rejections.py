@@ -3,33 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 import socketio
 from sio_client import PanelClient
 
-from conftest import WebDaemon
+from conftest import ConnectPanel, WebDaemon
 from cuebridge.runtime.roles import Role
-
-
-@pytest.fixture
-async def clients() -> AsyncIterator[list[PanelClient]]:
-    made: list[PanelClient] = []
-    yield made
-    for client in made:
-        await client.close()
-
-
-async def connect(
-    made: list[PanelClient], base_url: str, token: str | None, **kw: Any
-) -> PanelClient:
-    client = PanelClient()
-    made.append(client)
-    await client.connect(base_url, token, **kw)
-    await client.wait_for("state")
-    return client
 
 
 async def rejected(client: PanelClient, event: str, payload: Any) -> dict[str, Any]:
@@ -59,10 +40,10 @@ BAD_PAYLOADS = [
 
 
 async def test_bad_payloads_are_rejected_with_codes_and_change_nothing(
-    web_daemon: WebDaemon, clients: list[PanelClient]
+    web_daemon: WebDaemon, connect_panel: ConnectPanel
 ) -> None:
     daemon, base_url, tokens = web_daemon
-    operator = await connect(clients, base_url, tokens[Role.OPERATOR])
+    operator = await connect_panel(base_url, tokens[Role.OPERATOR])
     before = daemon.loop.snapshot()
     for event, payload, code in BAD_PAYLOADS:
         error = await rejected(operator, event, payload)
@@ -96,11 +77,10 @@ async def test_unknown_or_missing_tokens_are_refused(web_daemon: WebDaemon) -> N
 
 
 async def test_a_cookie_token_is_accepted_like_a_browser_connects(
-    web_daemon: WebDaemon, clients: list[PanelClient]
+    web_daemon: WebDaemon, connect_panel: ConnectPanel
 ) -> None:
     _, base_url, tokens = web_daemon
-    client = await connect(
-        clients,
+    client = await connect_panel(
         base_url,
         None,
         headers={"Cookie": f"cuebridge_token={tokens[Role.VIEWER]}"},
@@ -110,7 +90,7 @@ async def test_a_cookie_token_is_accepted_like_a_browser_connects(
 
 
 async def test_foreign_origins_are_refused_the_panels_own_is_accepted(
-    web_daemon: WebDaemon, clients: list[PanelClient]
+    web_daemon: WebDaemon, connect_panel: ConnectPanel
 ) -> None:
     _, base_url, tokens = web_daemon
     port = base_url.rsplit(":", 1)[1]
@@ -122,7 +102,7 @@ async def test_foreign_origins_are_refused_the_panels_own_is_accepted(
                     base_url, tokens[Role.ADMIN], headers={"Origin": origin}, transports=transports
                 )
             await client.close()
-    own = await connect(clients, base_url, tokens[Role.OPERATOR], headers={"Origin": base_url})
+    own = await connect_panel(base_url, tokens[Role.OPERATOR], headers={"Origin": base_url})
     assert own.received[0][1]["role"] == "operator"
 
 
@@ -130,11 +110,11 @@ async def test_foreign_origins_are_refused_the_panels_own_is_accepted(
     "web_daemon", [{"options": {"extra_origins": ("http://showpc.local:9000",)}}], indirect=True
 )
 async def test_configured_extra_origins_are_accepted(
-    web_daemon: WebDaemon, clients: list[PanelClient]
+    web_daemon: WebDaemon, connect_panel: ConnectPanel
 ) -> None:
     _, base_url, tokens = web_daemon
-    client = await connect(
-        clients, base_url, tokens[Role.VIEWER], headers={"Origin": "http://showpc.local:9000"}
+    client = await connect_panel(
+        base_url, tokens[Role.VIEWER], headers={"Origin": "http://showpc.local:9000"}
     )
     assert client.received[0][0] == "hello"
 
@@ -143,11 +123,11 @@ async def test_configured_extra_origins_are_accepted(
     "web_daemon", [{"options": {"command_rate": 5.0, "command_burst": 10}}], indirect=True
 )
 async def test_a_flood_is_rate_limited_without_hurting_others(
-    web_daemon: WebDaemon, clients: list[PanelClient]
+    web_daemon: WebDaemon, connect_panel: ConnectPanel
 ) -> None:
     daemon, base_url, tokens = web_daemon
-    flooder = await connect(clients, base_url, tokens[Role.OPERATOR])
-    bystander = await connect(clients, base_url, tokens[Role.OPERATOR])
+    flooder = await connect_panel(base_url, tokens[Role.OPERATOR])
+    bystander = await connect_panel(base_url, tokens[Role.OPERATOR])
     mark = flooder.mark()
     for _ in range(200):
         await flooder.emit("standby_next", {})

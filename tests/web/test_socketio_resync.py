@@ -4,31 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from sio_client import PanelClient, cue_state
+from sio_client import cue_state
 
-from conftest import WebDaemon
+from conftest import ConnectPanel, WebDaemon
 from cuebridge.runtime.roles import Role
-
-
-@pytest.fixture
-async def clients() -> AsyncIterator[list[PanelClient]]:
-    made: list[PanelClient] = []
-    yield made
-    for client in made:
-        await client.close()
-
-
-async def connect(made: list[PanelClient], base_url: str, token: str) -> PanelClient:
-    client = PanelClient()
-    made.append(client)
-    await client.connect(base_url, token)
-    await client.wait_for("state")
-    return client
-
 
 CUE_FIELDS = {
     "number": str,
@@ -78,10 +60,10 @@ def check_contract_shape(state: dict[str, Any]) -> None:
 
 
 async def test_state_has_the_contract_shape_and_flattens_groups(
-    web_daemon: WebDaemon, clients: list[PanelClient]
+    web_daemon: WebDaemon, connect_panel: ConnectPanel
 ) -> None:
     _, base_url, tokens = web_daemon
-    viewer = await connect(clients, base_url, tokens[Role.VIEWER])
+    viewer = await connect_panel(base_url, tokens[Role.VIEWER])
     state = viewer.events("state")[0]
     check_contract_shape(state)
     cues = {cue["number"]: cue for cue in state["lists"][0]["cues"]}
@@ -102,18 +84,18 @@ async def test_state_has_the_contract_shape_and_flattens_groups(
 
 
 async def test_resync_and_reconnect_restore_the_full_state(
-    web_daemon: WebDaemon, clients: list[PanelClient]
+    web_daemon: WebDaemon, connect_panel: ConnectPanel
 ) -> None:
     daemon, base_url, tokens = web_daemon
-    operator = await connect(clients, base_url, tokens[Role.OPERATOR])
-    stage = await connect(clients, base_url, tokens[Role.VIEWER])
+    operator = await connect_panel(base_url, tokens[Role.OPERATOR])
+    stage = await connect_panel(base_url, tokens[Role.VIEWER])
     await stage.close()
     # While the stage manager's tablet is away, the show moves on.
     mark = operator.mark()
     await operator.emit("load", {"cue": "4"})
     await operator.emit("go", {})
     await operator.wait_for("state", lambda s: cue_state(s, "4") == "running", since=mark)
-    back = await connect(clients, base_url, tokens[Role.VIEWER])
+    back = await connect_panel(base_url, tokens[Role.VIEWER])
     first = back.events("state")[0]
     assert cue_state(first, "4") in ("running", "post-wait", "done")
     assert first["lists"][0]["standby"] == daemon.loop.snapshot().lists[0].standby
@@ -127,11 +109,11 @@ async def test_resync_and_reconnect_restore_the_full_state(
 
 
 async def test_bursts_of_changes_are_coalesced_and_the_last_state_wins(
-    web_daemon: WebDaemon, clients: list[PanelClient]
+    web_daemon: WebDaemon, connect_panel: ConnectPanel
 ) -> None:
     daemon, base_url, tokens = web_daemon
-    operator = await connect(clients, base_url, tokens[Role.OPERATOR])
-    watcher = await connect(clients, base_url, tokens[Role.VIEWER])
+    operator = await connect_panel(base_url, tokens[Role.OPERATOR])
+    watcher = await connect_panel(base_url, tokens[Role.VIEWER])
     mark = watcher.mark()
     for _ in range(8):
         await operator.emit("standby_next", {})
@@ -146,10 +128,10 @@ async def test_bursts_of_changes_are_coalesced_and_the_last_state_wins(
 
 @pytest.mark.parametrize("web_daemon", [{"options": {"tick_interval": 0.1}}], indirect=True)
 async def test_ticks_carry_the_server_clock(
-    web_daemon: WebDaemon, clients: list[PanelClient]
+    web_daemon: WebDaemon, connect_panel: ConnectPanel
 ) -> None:
     daemon, base_url, tokens = web_daemon
-    viewer = await connect(clients, base_url, tokens[Role.VIEWER])
+    viewer = await connect_panel(base_url, tokens[Role.VIEWER])
     mark = viewer.mark()
     first = await viewer.wait_for("tick", since=mark)
     second = await viewer.wait_for("tick", lambda t: t != first, since=mark)
@@ -157,9 +139,9 @@ async def test_ticks_carry_the_server_clock(
     assert abs(daemon.clock.now() - second["server_time"]) < 2.0
 
 
-async def test_a_new_notice_is_pushed(web_daemon: WebDaemon, clients: list[PanelClient]) -> None:
+async def test_a_new_notice_is_pushed(web_daemon: WebDaemon, connect_panel: ConnectPanel) -> None:
     daemon, base_url, tokens = web_daemon
-    viewer = await connect(clients, base_url, tokens[Role.VIEWER])
+    viewer = await connect_panel(base_url, tokens[Role.VIEWER])
     mark = viewer.mark()
     daemon.notices.post("error", "show file edit rejected: line 4", topic="reload")
     state = await viewer.wait_for("state", lambda s: s["notices"] != [], since=mark)

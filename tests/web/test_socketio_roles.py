@@ -2,40 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
-from sio_client import PanelClient, cue_state
+from sio_client import cue_state
 
-from conftest import WebDaemon
+from conftest import ConnectPanel, WebDaemon
 from cuebridge.core.snapshot import CueState
 from cuebridge.runtime.reload import ReloadResult
 from cuebridge.runtime.roles import Role
 from cuebridge.sim.base import Faults, JsonDict
 
 
-@pytest.fixture
-async def clients() -> AsyncIterator[list[PanelClient]]:
-    made: list[PanelClient] = []
-    yield made
-    for client in made:
-        await client.close()
-
-
-async def connect(made: list[PanelClient], base_url: str, token: str) -> PanelClient:
-    client = PanelClient()
-    made.append(client)
-    await client.connect(base_url, token)
-    await client.wait_for("state")
-    return client
-
-
 async def test_hello_names_the_role_then_a_full_state_follows(
-    web_daemon: WebDaemon, clients: list[PanelClient]
+    web_daemon: WebDaemon, connect_panel: ConnectPanel
 ) -> None:
     daemon, base_url, tokens = web_daemon
     for role in (Role.VIEWER, Role.OPERATOR, Role.ADMIN):
-        client = await connect(clients, base_url, tokens[role])
+        client = await connect_panel(base_url, tokens[role])
         assert client.received[0][0] == "hello"
         hello = client.received[0][1]
         assert hello["role"] == role.label
@@ -47,10 +29,10 @@ async def test_hello_names_the_role_then_a_full_state_follows(
 
 
 async def test_a_viewer_cannot_fire_and_nothing_happens(
-    web_daemon: WebDaemon, clients: list[PanelClient]
+    web_daemon: WebDaemon, connect_panel: ConnectPanel
 ) -> None:
     daemon, base_url, tokens = web_daemon
-    viewer = await connect(clients, base_url, tokens[Role.VIEWER])
+    viewer = await connect_panel(base_url, tokens[Role.VIEWER])
     for event, payload in [("go", {"id": "v1"}), ("panic", {}), ("load", {"cue": "3"})]:
         mark = viewer.mark()
         await viewer.emit(event, payload)
@@ -65,11 +47,11 @@ async def test_a_viewer_cannot_fire_and_nothing_happens(
 
 
 async def test_an_operators_go_fires_the_cue_and_a_viewer_sees_it(
-    web_daemon: WebDaemon, clients: list[PanelClient]
+    web_daemon: WebDaemon, connect_panel: ConnectPanel
 ) -> None:
     daemon, base_url, tokens = web_daemon
-    operator = await connect(clients, base_url, tokens[Role.OPERATOR])
-    viewer = await connect(clients, base_url, tokens[Role.VIEWER])
+    operator = await connect_panel(base_url, tokens[Role.OPERATOR])
+    viewer = await connect_panel(base_url, tokens[Role.VIEWER])
     mark_op, mark_view = operator.mark(), viewer.mark()
     await operator.emit("go", {"id": "g1"})
     assert await operator.wait_for("ack", since=mark_op) == {"event": "go", "id": "g1"}
@@ -86,11 +68,11 @@ async def test_an_operators_go_fires_the_cue_and_a_viewer_sees_it(
 
 
 async def test_an_engine_refusal_comes_back_to_the_sender_only(
-    web_daemon: WebDaemon, clients: list[PanelClient]
+    web_daemon: WebDaemon, connect_panel: ConnectPanel
 ) -> None:
     _, base_url, tokens = web_daemon
-    first = await connect(clients, base_url, tokens[Role.OPERATOR])
-    second = await connect(clients, base_url, tokens[Role.OPERATOR])
+    first = await connect_panel(base_url, tokens[Role.OPERATOR])
+    second = await connect_panel(base_url, tokens[Role.OPERATOR])
     mark_first, mark_second = first.mark(), second.mark()
     await first.emit("go", {})
     await first.emit("go", {})  # inside the demo's 0.3 s double-GO guard
@@ -131,12 +113,12 @@ WITH_SIM = {"simulators": lambda: {"music": FakeSimulator("music")}}
 
 @pytest.mark.parametrize("web_daemon", [WITH_SIM], indirect=True)
 async def test_only_an_admin_injects_faults(
-    web_daemon: WebDaemon, clients: list[PanelClient]
+    web_daemon: WebDaemon, connect_panel: ConnectPanel
 ) -> None:
     daemon, base_url, tokens = web_daemon
     sim = daemon.simulators["music"]
-    operator = await connect(clients, base_url, tokens[Role.OPERATOR])
-    admin = await connect(clients, base_url, tokens[Role.ADMIN])
+    operator = await connect_panel(base_url, tokens[Role.OPERATOR])
+    admin = await connect_panel(base_url, tokens[Role.ADMIN])
     mark = operator.mark()
     await operator.emit("fault", {"device": "music", "offline": True})
     assert (await operator.wait_for("error", since=mark))["code"] == "forbidden"
@@ -162,11 +144,11 @@ async def test_only_an_admin_injects_faults(
 
 
 async def test_reload_is_admin_only_and_unsupported_without_a_reloader(
-    web_daemon: WebDaemon, clients: list[PanelClient]
+    web_daemon: WebDaemon, connect_panel: ConnectPanel
 ) -> None:
     _, base_url, tokens = web_daemon
-    operator = await connect(clients, base_url, tokens[Role.OPERATOR])
-    admin = await connect(clients, base_url, tokens[Role.ADMIN])
+    operator = await connect_panel(base_url, tokens[Role.OPERATOR])
+    admin = await connect_panel(base_url, tokens[Role.ADMIN])
     mark = operator.mark()
     await operator.emit("reload", {})
     assert (await operator.wait_for("error", since=mark))["code"] == "forbidden"
@@ -176,7 +158,7 @@ async def test_reload_is_admin_only_and_unsupported_without_a_reloader(
 
 
 async def test_reload_calls_the_daemons_reloader(
-    web_daemon: WebDaemon, clients: list[PanelClient]
+    web_daemon: WebDaemon, connect_panel: ConnectPanel
 ) -> None:
     daemon, base_url, tokens = web_daemon
     results = [
@@ -188,7 +170,7 @@ async def test_reload_calls_the_daemons_reloader(
         return results.pop(0)
 
     daemon.reload = reload  # what the hot-reload service installs
-    admin = await connect(clients, base_url, tokens[Role.ADMIN])
+    admin = await connect_panel(base_url, tokens[Role.ADMIN])
     mark = admin.mark()
     await admin.emit("reload", {})
     error = await admin.wait_for("error", since=mark)
@@ -218,10 +200,10 @@ class BrokenSimulator(FakeSimulator):
     "web_daemon", [{"simulators": lambda: {"music": BrokenSimulator("music")}}], indirect=True
 )
 async def test_a_broken_simulator_costs_its_own_panel_entry_and_nothing_more(
-    web_daemon: WebDaemon, clients: list[PanelClient]
+    web_daemon: WebDaemon, connect_panel: ConnectPanel
 ) -> None:
     _, base_url, tokens = web_daemon
-    admin = await connect(clients, base_url, tokens[Role.ADMIN])
+    admin = await connect_panel(base_url, tokens[Role.ADMIN])
     mark = admin.mark()
     await admin.emit("fault", {"device": "music", "offline": True, "id": "x"})
     error = await admin.wait_for("error", since=mark)
