@@ -439,8 +439,8 @@ def main() -> None:
     print(
         "sACN GOs come ~65 ms apart on one universe (15 a second, far more than a show's),\n"
         "each with 3 sends of its change. Under `window` (at most 44 packets of a universe in\n"
-        "any second; repeats and keep-alives leave 4 of them to GOs) they go at once while the\n"
-        "universe has room: a GO replaces the universe's next frame when it comes less than\n"
+        "any second; repeats of unchanged levels leave 4 of them to GOs) they go at once while\n"
+        "the universe has room: a GO replaces its next frame when it comes less than\n"
         "1/44 s before it. Under `interval` (never two packets less than 1/44 s apart) many\n"
         "land within 1/44 s of a repeat or frame and wait (the 'held' rows)."
     )

@@ -80,23 +80,23 @@ def test_sacn_options_are_checked_when_the_show_loads(catalog: ProfileCatalog) -
         f's.yaml:6:11: devices.lx.host: {unicast}, got "239.255.0.1"',
         's.yaml:7:15: devices.lx.options.prioritty: unknown sACN option "prioritty" '
         '(did you mean "priority"?)',
-        "s.yaml:7:36: devices.lx.options.fps: expected a number of frames per second above 0, "
-        "at most 44, got 90",
+        "s.yaml:7:36: devices.lx.options.fps: expected a number of frames per second from 10 "
+        "to 44, got 90",
         's.yaml:7:51: devices.lx.options.rate_rule: expected window or interval, got "windw" '
         '(did you mean "window"?)',
         "s.yaml:7:71: devices.lx.options.source_name: expected a string of at most 63 bytes "
         "(UTF-8), got 5",
         "s.yaml:8:54: devices.spare.options.priority: expected a whole number from 0 to 200, "
         "got 201",
-        "s.yaml:8:64: devices.spare.options.fps: expected a number of frames per second above 0, "
-        'at most 44, got "40"',
+        "s.yaml:8:64: devices.spare.options.fps: expected a number of frames per second from 10 "
+        'to 44, got "40"',
         "s.yaml:8:81: devices.spare.options.rate_rule: expected window or interval, got 1",
         f's.yaml:9:40: devices.other.host: {unicast}, got "255.255.255.255"',
         "s.yaml:9:77: devices.other.options.priority: expected a whole number from 0 to 200, "
         "got 99.5",
         f's.yaml:10:39: devices.none.host: {unicast}, got "0.0.0.0"',
-        "s.yaml:10:63: devices.none.options.fps: expected a number of frames per second above 0, "
-        "at most 44, got 0",
+        "s.yaml:10:63: devices.none.options.fps: expected a number of frames per second from 10 "
+        "to 44, got 0",
         # An empty name is allowed, as the sender allows it.
     ]
 
@@ -235,7 +235,7 @@ def test_a_problem_from_the_profile_is_located_at_the_device_profile() -> None:
     )
     assert problems(text, catalog) == [
         's.yaml:5:14: devices.lx.profile: fps from profile "my-lights": expected a number of '
-        "frames per second above 0, at most 44, got 90",
+        "frames per second from 10 to 44, got 90",
         's.yaml:5:14: devices.lx.profile: prioritty from profile "my-lights": unknown sACN '
         'option "prioritty" (did you mean "priority"?)',
     ]  # the device's own priority replaces the profile's bad one

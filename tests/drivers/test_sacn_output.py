@@ -300,21 +300,21 @@ async def test_factory_reads_the_connection(receiver: Receiver, tmp_path: Path) 
 
 @pytest.mark.parametrize("rule", ["window", "interval"])
 async def test_factory_sets_the_rate_rule(receiver: Receiver, rule: str) -> None:
-    connection: dict[str, ParamValue] = {"port": receiver.port, "fps": 1, "rate_rule": rule}
+    connection: dict[str, ParamValue] = {"port": receiver.port, "fps": 10, "rate_rule": rule}
     device = Device(name="lx", profile="generic-sacn", connection=connection)
     out = sacn_output_for(device, MonotonicClock(), None)
     try:
         await out.start()
         out.send(level(1, 1, 100))
-        [(first, _)] = await receiver.until(lambda p: True, within=0.5)
+        seen = await receiver.until(lambda p: True, within=0.5)
         out.send(level(1, 1, 50))  # a GO right after another one
-        [(second, _)] = await receiver.until(lambda p: True, within=0.5)
+        seen += await receiver.until(lambda p: slot(1)(p) == 128, within=0.5)
     finally:
         await out.aclose()
-    if rule == "window":
-        assert second - first < 0.015  # 2 packets in the last second: at once
-    else:
-        assert second - first >= LIMIT - 0.001  # waits until the first is 1/44 s old
+    if rule == "window":  # 2 packets in the last second: neither waited
+        assert out.sender_stats.prompt_held == 0
+    else:  # never two packets less than 1/44 s apart, whenever the second GO came
+        assert np.diff([at for at, _ in seen]).min() >= LIMIT - 0.001
 
 
 def test_cid_without_state_dir_is_derived_from_the_device_name() -> None:
@@ -335,7 +335,8 @@ def test_cid_without_state_dir_is_derived_from_the_device_name() -> None:
         ({"host": "255.255.255.255"}, "unicast"),
         ({"host": "lx.local"}, "IPv4 address"),
         ({"transport": "tcp-slip"}, "udp"),
-        ({"fps": 0}, "fps"),
+        ({"fps": 0}, "fps must be 10-44"),
+        ({"fps": 9.5}, "fps must be 10-44"),
         ({"fps": "fast"}, "number"),
         ({"source_name": 7}, "source_name"),
         ({"rate_rule": "strict"}, "rate_rule must be window or interval"),
@@ -721,9 +722,10 @@ async def test_a_burst_of_effects_keeps_each_universe_under_44_packets_per_secon
         if rule is RateRule.INTERVAL:
             assert np.diff(live).min() >= LIMIT - 1e-4, universe
         elif len(live) > 44:  # frames count at their scheduled times: allow their lateness
-            assert (live[44:] - live[:-44]).min() >= 1.0 - 0.015, universe
+            assert (live[44:] - live[:-44]).min() >= 1.0 - 0.05, universe
         assert [p.sequence for _, p in mine] == list(range(len(mine)))
     ones = [stamp for stamp, p in stamped.got if p.universe == 1 and not p.terminated]
     assert len(ones) >= (15 if rule is RateRule.INTERVAL else 50)  # at the limit, not 5 fps
-    assert len(ones) <= (ones[-1] - ones[0]) / 1e9 * 44 + 1
+    if rule is RateRule.INTERVAL:
+        assert len(ones) <= (ones[-1] - ones[0]) / 1e9 * 44 + 1
     assert sender.stats.prompt_held > 0

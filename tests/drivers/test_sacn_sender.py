@@ -530,6 +530,27 @@ async def test_under_the_window_rule_a_go_just_after_a_frame_goes_at_once(
     assert (await receiver.data(1))[0].sequence == 2
 
 
+@pytest.mark.parametrize(
+    ("rule", "sent"), [(RateRule.WINDOW, [0, 1, 1]), (RateRule.INTERVAL, [0, 0, 1])]
+)
+async def test_a_go_sent_before_a_late_frame_replaces_only_that_frame(
+    make_sender: SenderFactory, receiver: Receiver, rule: RateRule, sent: list[int]
+) -> None:
+    clock = FakeClock(100.0)
+    sender = make_sender(clock, fps=44, rate_rule=rule)
+    sender.add_universe(1)
+    await sender.start(run_frames=False)
+    sender.tick(100.0)
+    await receiver.take(1)
+    clock.advance(1 / 44 + 0.001)  # the frame of 100.0227 runs late: a GO gets in first
+    sender.set_levels(1, b"\x2a")
+    sender.send_soon([1])
+    await receiver.take(1)
+    frames = [sender.tick(100.0 + n / 44) for n in (1, 2, 3)]
+    assert frames == sent  # under `window` the frame after the replaced one carries on
+    assert sum(p.slots[0] == 42 for p in await receiver.data(sum(sent))) == sum(sent)
+
+
 async def test_under_the_window_rule_the_45th_packet_of_a_second_waits(
     make_sender: SenderFactory, receiver: Receiver
 ) -> None:
@@ -547,31 +568,73 @@ async def test_under_the_window_rule_the_45th_packet_of_a_second_waits(
     sender.send_soon([1])  # at 100.88: the first of those 44 is not 1 s old yet
     assert sender.stats.prompt_held == 1
     await receiver.assert_quiet()
-    clock.advance(100.0 + 1.0 - clock.now())  # the fake clock's time drives the wait
+    clock.advance(100.0 + 1.0 - clock.now())  # the held send then goes on a loop timer
     [packet] = await receiver.data(1)
     assert (packet.slots[0], packet.sequence) == (255, 44)
 
 
-async def test_under_the_window_rule_repeats_and_keepalives_leave_room_for_a_go(
+async def test_removing_and_adding_a_universe_again_keeps_its_rate_budget(
     make_sender: SenderFactory, receiver: Receiver
 ) -> None:
     clock = FakeClock(100.0)
-    sender = make_sender(clock, fps=44, keepalive=0.02)  # keep-alives as often as frames
+    sender = make_sender(clock)
     sender.add_universe(1)
     await sender.start(run_frames=False)
-    sent = [sender.tick(100.0 + n / 44) for n in range(44)]
-    assert sum(sent) == 40  # repeats and keep-alives stop at 40 in a second...
-    await receiver.take(40)
+    for value in range(44):
+        sender.set_levels(1, bytes([value]))
+        sender.send_soon([1])
+        await receiver.take(1)
+        clock.advance(0.001)
+    sender.remove_universe(1)
+    await receiver.take(3)  # stream terminated
+    sender.add_universe(1)
+    sender.set_levels(1, b"\xff")
+    sender.send_soon([1])
+    assert sender.stats.prompt_held == 1  # still 44 packets in the last second
+
+
+async def test_under_the_window_rule_repeats_leave_room_for_gos(
+    make_sender: SenderFactory, receiver: Receiver
+) -> None:
+    clock = FakeClock(100.0)
+    sender = make_sender(clock, fps=44)
+    sender.add_universe(1)
+    await sender.start(run_frames=False)
+    sent = []
+    for n in range(44):  # new levels every third frame: a send and two repeats each
+        if n % 3 == 0:
+            sender.set_levels(1, bytes([n]))
+        sent.append(sender.tick(100.0 + n / 44))
+    assert sent[:40] == [1] * 40  # the first 40 packets of the second all go...
+    assert sent[40:] == [0, 0, 1, 0]  # ...then only changes: repeats stop at 40
+    await receiver.take(41)
     clock.advance(43 / 44 + 0.001)
-    for value in (1, 2, 3, 4):  # ...so four GOs still go at once
+    for value in (200, 201, 202):  # GOs still go at once, up to 44 in the second
         sender.set_levels(1, bytes([value]))
         sender.send_soon([1])
         [packet] = await receiver.data(1)
         assert packet.slots[0] == value
     assert sender.stats.prompt_held == 0
-    sender.set_levels(1, b"\x05")
+    sender.set_levels(1, b"\xff")
     sender.send_soon([1])  # the 45th in a second waits
     assert sender.stats.prompt_held == 1
+
+
+async def test_a_keepalive_is_not_held_back_by_the_reserve(
+    make_sender: SenderFactory, receiver: Receiver
+) -> None:
+    clock = FakeClock(100.0)
+    sender = make_sender(clock, keepalive=0.8)
+    sender.add_universe(1)
+    await sender.start(run_frames=False)
+    for value in range(42):  # a burst of GOs: 42 packets within 42 ms
+        sender.set_levels(1, bytes([value]))
+        sender.send_soon([1])
+        await receiver.take(1)
+        clock.advance(0.001)
+    assert sender.tick(100.0 + 0.041 + 0.8) == 1  # keep-alive due, 42 in the last second
+    [packet] = await receiver.data(1)
+    assert packet.slots[0] == 41
 
 
 @pytest.mark.parametrize("fps", [40.0, 44.0])
@@ -602,7 +665,7 @@ async def test_under_the_window_rule_gos_on_a_fading_universe_never_exceed_44_a_
     times = np.array(sent_at)
     assert list(times) == sorted(times)
     assert min(times[44:] - times[:-44]) >= 1000  # no 45 packets within any second (ms)
-    assert len(times) >= 44 * 2.4  # the budget is used, not starved
+    assert len(times) >= fps * 2.4  # at least the frame rate: the rule does not starve
     assert sender.stats.prompt_sent > 0
 
 

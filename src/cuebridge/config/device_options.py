@@ -62,6 +62,11 @@ def _number(high: float | None, expected: str) -> Check:
     return check
 
 
+def _between(low: float, high: float, expected: str) -> Check:
+    """Finite numbers from `low` to `high`."""
+    return lambda value: None if is_number(value) and low <= value <= high else expected  # type: ignore[operator]
+
+
 def _choice(choices: tuple[str, ...]) -> Check:
     return lambda value: None if value in choices else one_of(choices)
 
@@ -178,6 +183,8 @@ MIDI_OPTIONS: Mapping[str, OptionSpec] = MappingProxyType(
 
 SACN_MAX_FPS: Final = 44.0
 """E1.11 DMX timing for 512 slots: at most 44 frames per second."""
+SACN_MIN_FPS: Final = 10.0
+"""Keep-alives go on frames: below 10 frames a second they would come over 1 s apart."""
 SOURCE_NAME_MAX_BYTES: Final = 63
 """E1.31's source name field is 64 bytes, NUL-terminated."""
 RATE_RULES: Final = ("window", "interval")
@@ -192,8 +199,10 @@ SACN_OPTIONS: Mapping[str, OptionSpec] = MappingProxyType(
             "0-200 (default 100): a receiver takes the highest source.",
         ),
         "fps": OptionSpec(
-            _number(
-                SACN_MAX_FPS, f"a number of frames per second above 0, at most {SACN_MAX_FPS:g}"
+            _between(
+                SACN_MIN_FPS,
+                SACN_MAX_FPS,
+                f"a number of frames per second from {SACN_MIN_FPS:g} to {SACN_MAX_FPS:g}",
             ),
             "Frames per second of a universe while its levels move (default 40).",
         ),

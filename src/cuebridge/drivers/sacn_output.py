@@ -11,7 +11,12 @@ from typing import Final
 
 import numpy as np
 
-from cuebridge.config.device_options import RATE_RULES, SACN_OPTION_KEYS
+from cuebridge.config.device_options import (
+    RATE_RULES,
+    SACN_MAX_FPS,
+    SACN_MIN_FPS,
+    SACN_OPTION_KEYS,
+)
 from cuebridge.core.dmx_patch import DmxPatch
 from cuebridge.core.effects import Effect
 from cuebridge.core.model import Device, ParamValue
@@ -22,7 +27,7 @@ from cuebridge.drivers.sacn_cid import load_or_create_cid
 from cuebridge.drivers.sacn_health import ERROR_HOLD as ERROR_HOLD
 from cuebridge.drivers.sacn_health import Lifecycle, SacnHealth
 from cuebridge.drivers.sacn_pacing import RateRule
-from cuebridge.drivers.sacn_sender import Clock, SacnSender
+from cuebridge.drivers.sacn_sender import Clock, SacnSender, SenderStats
 from cuebridge.protocols import sacn as e131
 
 logger = logging.getLogger(__name__)
@@ -102,6 +107,11 @@ class SacnOutput:
     def universes(self) -> tuple[int, ...]:
         """The universes in use, in order of first use."""
         return self._sender.universes
+
+    @property
+    def sender_stats(self) -> SenderStats:
+        """The sender's packet and error counters."""
+        return self._sender.stats
 
     async def start(self) -> None:
         """Open the sender's socket and start its frame task."""
@@ -229,8 +239,8 @@ def sacn_output_for(
     """Build the output of an sACN device from its connection (raises ValueError if invalid).
 
     Connection keys: `host` (IPv4 unicast, default 127.0.0.1), `port` (default 5568),
-    `transport` (`udp`) and the options `priority` (0-200, default 100), `fps` (above 0, at
-    most 44, default 40), `source_name` (default "cuebridge") and `rate_rule` (`window`,
+    `transport` (`udp`) and the options `priority` (0-200, default 100), `fps` (10 to 44,
+    default 40), `source_name` (default "cuebridge") and `rate_rule` (`window`,
     the default, or `interval`: see `RateRule`). The device's `patch` (its
     fixtures and unit) comes with it; without one, `level` actions are in percent. Status
     changes go to `report`.
@@ -245,6 +255,10 @@ def sacn_output_for(
     port = whole_param(connection, "port", 1, 65535, e131.SACN_PORT)
     priority = whole_param(connection, "priority", 0, e131.MAX_PRIORITY, e131.DEFAULT_PRIORITY)
     fps = number_param(connection, "fps", DEFAULT_FPS)
+    if not SACN_MIN_FPS <= fps <= SACN_MAX_FPS:
+        raise ValueError(
+            f"{device.name}: fps must be {SACN_MIN_FPS:g}-{SACN_MAX_FPS:g}, got {fps:g}"
+        )
     source_name = connection.get("source_name", DEFAULT_SOURCE_NAME)
     if not isinstance(source_name, str):
         raise ValueError(f"{device.name}: source_name must be text, got {source_name!r}")

@@ -11,16 +11,17 @@ MAX_RATE: Final = 44  # packets per second per universe: E1.11 DMX refresh for 5
 MIN_INTERVAL: Final = 1.0 / MAX_RATE
 WINDOW: Final = 1.0
 RESERVE: Final = 4
-"""Of a second's 44 packets, repeats and keep-alives leave these to new levels (a GO's)."""
+"""Of a second's 44 packets, repeats of unchanged levels leave these to new ones (a GO's)."""
 
 
 class RateRule(StrEnum):
     """How E1.31 §6.6.1's limit ("no faster than DMX's 44 Hz refresh") is read.
 
     `window`: at most 44 packets of a universe in any rolling second; a GO's levels go out at
-    once even just after a frame, and the frame they replace is skipped. `interval`: never two
-    packets of a universe less than 1/44 s apart (the strictest reading); a GO may then wait
-    up to 22.7 ms for the universe's previous packet to be 1/44 s old.
+    once even just after a frame, and the frame they replace is skipped. `interval`: never
+    two packets of a universe less than 1/44 s apart (the strictest reading); a GO may then
+    wait up to 22.7 ms for the universe's previous packet to be 1/44 s old. Frames count at
+    their scheduled times, so a frame task running late brings packets closer on the wire.
     """
 
     WINDOW = "window"
@@ -42,8 +43,8 @@ class Pacer:
         self._wire = -math.inf  # when the last packet really went out
 
     def next_frame(self, *, redundant: bool) -> float:
-        """The earliest scheduled time of a frame's packet; `redundant` for repeats and
-        keep-alives, which under `window` leave `RESERVE` of a second's packets to GOs."""
+        """The earliest scheduled time of a frame's packet; `redundant` for repeats, which
+        under `window` leave `RESERVE` of a second's packets to GOs."""
         if self._rule is RateRule.INTERVAL:
             return self._sent[-1] + MIN_INTERVAL if self._sent else -math.inf
         return self._window_end(MAX_RATE - RESERVE if redundant else MAX_RATE)

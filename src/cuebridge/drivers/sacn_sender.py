@@ -74,14 +74,14 @@ class _Output:
         template: e131.DataPacketTemplate,
         address: tuple[str, int],
         sync_to: tuple[str, int],
-        rule: RateRule,
+        pacer: Pacer,
     ) -> None:
         self.template, self.address, self.sync_to = template, address, sync_to
         self.levels = bytes(e131.MAX_SLOTS)
         self.sequence = 0
         self.sends_left = SENDS_PER_CHANGE
         self.last_sent = -math.inf  # time of the last packet: keep-alives count from it
-        self.pacer = Pacer(rule)
+        self.pacer = pacer
         self.prompt_at = -math.inf  # when the last packet sent between frames went out
 
     def update(self, levels: bytes) -> None:
@@ -109,9 +109,10 @@ class SacnSender:
     the optional `DmxFader` at the frame's time, then sends a universe only if it changed within
     its last three frames or its keep-alive is due. A universe's slots come from `set_levels`
     or from the fader, whichever changed last. `send_soon` sends a change between frames (a
-    GO's levels) as soon as `rate_rule` allows, and the next frame skips a universe whose
-    packet went less than 1/44 s before it; repeats and keep-alives are the packets that
-    wait when a universe nears its 44 packets a second. The frame task lets
+    GO's levels) as soon as `rate_rule` allows; the first frame after such a packet skips the
+    universe when it comes less than 1/44 s after it. Repeats of unchanged levels are the
+    packets that wait when a universe nears its 44 packets a second; `fps` below 10 stretches
+    keep-alives past E1.31's 1 s (only tests use that). The frame task lets
     other tasks run every `FRAME_SLICE` s of a long frame. A send error is counted and logged,
     never fatal. Without the frame task (`start(run_frames=False)`), `tick` sends a frame on
     demand: that is how tests drive a sender from a `FakeClock`.
@@ -148,6 +149,7 @@ class SacnSender:
         self._ttl, self._interface = multicast_ttl, multicast_interface
         self._rule = RateRule(rate_rule)
         self._outputs: dict[int, _Output] = {}
+        self._pacers: dict[int, Pacer] = {}
         self._stats = SenderStats()
         self._transport: asyncio.DatagramTransport | None = None
         self._protocol: _SenderProtocol | None = None
@@ -189,7 +191,8 @@ class SacnSender:
             self._cid.bytes, self._name, universe, e131.MAX_SLOTS, priority, sync
         )
         sync_to = (e131.multicast_group(sync), port) if multicast and sync else (host, port)
-        output = self._outputs[universe] = _Output(template, (host, port), sync_to, self._rule)
+        pacer = self._pacers.setdefault(universe, Pacer(self._rule))  # kept if re-added
+        output = self._outputs[universe] = _Output(template, (host, port), sync_to, pacer)
         if self._fader is not None:  # the fader reports a universe's frame only when it changes
             output.levels = self._fader.frame(universe).tobytes()
         self._stats.frames_sent.setdefault(universe, 0)
@@ -322,17 +325,19 @@ class SacnSender:
             if outputs.get(universe) is not output:
                 continue  # removed while other tasks ran
             if now - output.prompt_at < MIN_INTERVAL - _TIME_SLACK:
-                continue  # sent between frames less than 1/44 s before: that replaced this one
-            if output.sends_left:
-                redundant = output.sends_left < SENDS_PER_CHANGE
-            elif now - output.last_sent < keepalive:
+                output.prompt_at = -math.inf  # a GO sent less than 1/44 s before replaced it
                 continue
+            keepalive_due = now - output.last_sent >= keepalive
+            if output.sends_left:  # a keep-alive due must not wait for the GOs' reserve
+                redundant = output.sends_left < SENDS_PER_CHANGE and not keepalive_due
+            elif keepalive_due:
+                redundant = False
             else:
-                redundant = True
+                continue
             if now < output.pacer.next_frame(redundant=redundant) - _TIME_SLACK:
                 continue  # over the rate rule: a later frame sends it
             output.sends_left -= output.sends_left > 0
-            self._send_data(universe, output, now)
+            self._send_data(universe, output, now, frame=True)
             if prompt.get(universe, math.inf) <= now:
                 del prompt[universe]  # this frame carries the levels it was asked for
             sent += 1
@@ -377,7 +382,6 @@ class SacnSender:
         self._prompt_timer, self._prompt_due = None, math.inf
         if self._transport is None or self._closed:
             return
-        now = self._clock.now()
         fader = self._fader
         sampled = set(fader.universes) if fader is not None else set()
         sent, wait_until = 0, math.inf
@@ -387,6 +391,7 @@ class SacnSender:
             if output is None:
                 del self._prompt[universe]
                 continue
+            now = self._clock.now()  # per universe: an earlier send may have been slow
             if now < (allowed := output.pacer.next_prompt()):
                 wait_until = min(wait_until, allowed)
                 continue
@@ -397,8 +402,7 @@ class SacnSender:
             if output.sends_left < SENDS_PER_CHANGE:
                 continue  # these levels went out already
             output.sends_left -= 1
-            self._send_data(universe, output, now)
-            output.prompt_at = now
+            output.prompt_at = self._send_data(universe, output, now, frame=False)
             sent += 1
             sync_to.add(output.sync_to)
         if self._sync_universe is not None and sent:
@@ -407,11 +411,14 @@ class SacnSender:
         if wait_until < math.inf:
             self._arm_prompt(wait_until)
 
-    def _send_data(self, universe: int, output: _Output, at: float) -> None:
-        """Send the universe's levels as its packet of time `at` (a frame's, or now)."""
+    def _send_data(self, universe: int, output: _Output, at: float, *, frame: bool) -> float:
+        """Send the universe's levels as its packet of time `at` (a frame's, or now); return
+        when it went. The rate rule counts a frame at its time, another packet when it went."""
         self._send(universe, output, 0)
+        wire = max(at, self._clock.now())
         output.last_sent = at
-        output.pacer.record(at, max(at, self._clock.now()))
+        output.pacer.record(at if frame else wire, wire)
+        return wire
 
     def _send(self, universe: int, output: _Output, options: int) -> None:
         assert self._transport is not None
