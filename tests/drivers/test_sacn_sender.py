@@ -94,6 +94,15 @@ async def make_sender(receiver: Receiver) -> AsyncIterator[SenderFactory]:
         await sender.aclose()
 
 
+async def started(make_sender: SenderFactory, **options: Any) -> tuple[FakeClock, SacnSender]:
+    """A sender of universe 1 on a fake clock at 100.0, started without its frame task."""
+    clock = FakeClock(100.0)
+    sender = make_sender(clock, **options)
+    sender.add_universe(1)
+    await sender.start(run_frames=False)
+    return clock, sender
+
+
 def oracle(universe: int, levels: bytes, sequence: int, priority: int = 100, **kw: bool) -> bytes:
     packet = sacn.DataPacket(
         cid=tuple(CID.bytes),
@@ -127,10 +136,7 @@ async def test_packets_match_the_sacn_package_byte_for_byte(
 async def test_unchanged_universe_sends_three_times_then_only_keepalives(
     make_sender: SenderFactory, receiver: Receiver
 ) -> None:
-    clock = FakeClock(100.0)
-    sender = make_sender(clock, keepalive=0.2)
-    sender.add_universe(1)
-    await sender.start(run_frames=False)
+    _, sender = await started(make_sender, keepalive=0.2)
     sent_at = [frame for frame in range(40) if sender.tick(100.0 + frame * FRAME)]  # 1 s
     assert sent_at == [0, 1, 2, 10, 18, 26, 34]  # 3 sends, then every 0.2 s = 8 frames
     sender.set_levels(1, b"\x09")
@@ -420,10 +426,7 @@ async def test_send_soon_beats_the_next_frame_on_the_real_clock(
 async def test_a_prompt_send_is_the_first_of_three_and_frames_keep_their_distance(
     make_sender: SenderFactory, receiver: Receiver
 ) -> None:
-    clock = FakeClock(100.0)
-    sender = make_sender(clock, keepalive=0.2)
-    sender.add_universe(1)
-    await sender.start(run_frames=False)
+    _, sender = await started(make_sender, keepalive=0.2)
     sender.set_levels(1, b"\x05")
     sender.send_soon([1])
     await receiver.take(1)
@@ -439,10 +442,7 @@ async def test_a_prompt_send_is_the_first_of_three_and_frames_keep_their_distanc
 async def test_under_the_interval_rule_send_soon_waits_until_the_last_packet_is_1_44_s_old(
     make_sender: SenderFactory, receiver: Receiver
 ) -> None:
-    clock = FakeClock(100.0)
-    sender = make_sender(clock, rate_rule=RateRule.INTERVAL)
-    sender.add_universe(1)
-    await sender.start(run_frames=False)
+    clock, sender = await started(make_sender, rate_rule=RateRule.INTERVAL)
     sender.tick()  # a frame at 100.0
     await receiver.take(1)
     clock.advance(0.010)
@@ -459,10 +459,7 @@ async def test_under_the_interval_rule_send_soon_waits_until_the_last_packet_is_
 async def test_a_frame_carries_a_held_change_if_it_comes_first(
     make_sender: SenderFactory, receiver: Receiver
 ) -> None:
-    clock = FakeClock(100.0)
-    sender = make_sender(clock, rate_rule=RateRule.INTERVAL)
-    sender.add_universe(1)
-    await sender.start(run_frames=False)
+    clock, sender = await started(make_sender, rate_rule=RateRule.INTERVAL)
     sender.set_levels(1, b"\x01")
     sender.send_soon([1])
     await receiver.take(1)
@@ -513,10 +510,7 @@ async def test_under_the_interval_rule_a_burst_never_sends_a_universe_faster_tha
 async def test_under_the_window_rule_a_go_just_after_a_frame_goes_at_once(
     make_sender: SenderFactory, receiver: Receiver
 ) -> None:
-    clock = FakeClock(100.0)
-    sender = make_sender(clock)  # `window` is the default
-    sender.add_universe(1)
-    await sender.start(run_frames=False)
+    clock, sender = await started(make_sender)  # `window` is the default
     sender.tick()  # a frame at 100.0
     await receiver.take(1)
     clock.advance(0.005)
@@ -536,10 +530,7 @@ async def test_under_the_window_rule_a_go_just_after_a_frame_goes_at_once(
 async def test_a_go_sent_before_a_late_frame_replaces_only_that_frame(
     make_sender: SenderFactory, receiver: Receiver, rule: RateRule, sent: list[int]
 ) -> None:
-    clock = FakeClock(100.0)
-    sender = make_sender(clock, fps=44, rate_rule=rule)
-    sender.add_universe(1)
-    await sender.start(run_frames=False)
+    clock, sender = await started(make_sender, fps=44, rate_rule=rule)
     sender.tick(100.0)
     await receiver.take(1)
     clock.advance(1 / 44 + 0.001)  # the frame of 100.0227 runs late: a GO gets in first
@@ -554,10 +545,7 @@ async def test_a_go_sent_before_a_late_frame_replaces_only_that_frame(
 async def test_under_the_window_rule_the_45th_packet_of_a_second_waits(
     make_sender: SenderFactory, receiver: Receiver
 ) -> None:
-    clock = FakeClock(100.0)
-    sender = make_sender(clock)
-    sender.add_universe(1)
-    await sender.start(run_frames=False)
+    clock, sender = await started(make_sender)
     for value in range(1, 45):  # 44 GOs 20 ms apart: 0.86 s
         sender.set_levels(1, bytes([value]))
         sender.send_soon([1])
@@ -576,10 +564,7 @@ async def test_under_the_window_rule_the_45th_packet_of_a_second_waits(
 async def test_removing_and_adding_a_universe_again_keeps_its_rate_budget(
     make_sender: SenderFactory, receiver: Receiver
 ) -> None:
-    clock = FakeClock(100.0)
-    sender = make_sender(clock)
-    sender.add_universe(1)
-    await sender.start(run_frames=False)
+    clock, sender = await started(make_sender)
     for value in range(44):
         sender.set_levels(1, bytes([value]))
         sender.send_soon([1])
@@ -596,10 +581,7 @@ async def test_removing_and_adding_a_universe_again_keeps_its_rate_budget(
 async def test_under_the_window_rule_repeats_leave_room_for_gos(
     make_sender: SenderFactory, receiver: Receiver
 ) -> None:
-    clock = FakeClock(100.0)
-    sender = make_sender(clock, fps=44)
-    sender.add_universe(1)
-    await sender.start(run_frames=False)
+    clock, sender = await started(make_sender, fps=44)
     sent = []
     for n in range(44):  # new levels every third frame: a send and two repeats each
         if n % 3 == 0:
@@ -623,10 +605,7 @@ async def test_under_the_window_rule_repeats_leave_room_for_gos(
 async def test_a_keepalive_is_not_held_back_by_the_reserve(
     make_sender: SenderFactory, receiver: Receiver
 ) -> None:
-    clock = FakeClock(100.0)
-    sender = make_sender(clock, keepalive=0.8)
-    sender.add_universe(1)
-    await sender.start(run_frames=False)
+    clock, sender = await started(make_sender, keepalive=0.8)
     for value in range(42):  # a burst of GOs: 42 packets within 42 ms
         sender.set_levels(1, bytes([value]))
         sender.send_soon([1])
