@@ -43,6 +43,7 @@ from typing import Any
 
 import numpy as np
 
+from cuebridge.config.device_options import RateRule
 from cuebridge.config.profiles import ProfileCatalog, default_profile_dirs
 from cuebridge.config.showfile import load_show_text
 from cuebridge.core.commands import Go
@@ -52,7 +53,7 @@ from cuebridge.drivers.base import OutputDriver
 from cuebridge.drivers.dmx_fader import DmxFader
 from cuebridge.drivers.osc_output import osc_output_for
 from cuebridge.drivers.sacn_output import sacn_output_for
-from cuebridge.drivers.sacn_pacing import MAX_RATE, RateRule
+from cuebridge.drivers.sacn_pacing import MAX_RATE
 from cuebridge.drivers.sacn_sender import SacnSender
 from cuebridge.protocols.osc import OscMessage, decode_packet
 from cuebridge.runtime.clock import MonotonicClock

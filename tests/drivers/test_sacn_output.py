@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from cuebridge.config.device_options import RateRule
 from cuebridge.core.commands import Command, Go, Pause, Resume
 from cuebridge.core.curves import Curve
 from cuebridge.core.dmx_patch import Attribute, DmxPatch, Fixture, FixtureType, Unit, to_dmx
@@ -32,7 +33,6 @@ from cuebridge.drivers.sacn_output import (
     device_cid,
     sacn_output_for,
 )
-from cuebridge.drivers.sacn_pacing import RateRule
 from cuebridge.drivers.sacn_sender import SacnSender
 from cuebridge.protocols.sacn import SacnDataPacket, parse_packet
 from cuebridge.runtime.clock import FakeClock, MonotonicClock

@@ -6,8 +6,8 @@ import math
 
 import pytest
 
-from cuebridge.config.device_options import RATE_RULES, SACN_MAX_FPS
-from cuebridge.drivers.sacn_pacing import MAX_RATE, MIN_INTERVAL, RESERVE, Pacer, RateRule
+from cuebridge.config.device_options import RATE_RULES, SACN_MAX_FPS, RateRule
+from cuebridge.drivers.sacn_pacing import MAX_RATE, MIN_INTERVAL, RESERVE, Pacer
 from cuebridge.drivers.sacn_sender import MAX_FPS
 
 

@@ -17,10 +17,10 @@ import numpy as np
 import pytest
 import sacn
 
+from cuebridge.config.device_options import RateRule
 from cuebridge.core.curves import Curve
 from cuebridge.drivers import sacn_sender
 from cuebridge.drivers.dmx_fader import DmxFader
-from cuebridge.drivers.sacn_pacing import RateRule
 from cuebridge.drivers.sacn_sender import SacnSender
 from cuebridge.protocols.sacn import (
     SacnDataPacket,

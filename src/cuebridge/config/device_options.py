@@ -6,6 +6,7 @@ import ipaddress
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 from types import MappingProxyType
 from typing import Final, NamedTuple
 
@@ -22,6 +23,7 @@ from cuebridge.config.suggest import closest, hint, one_of
 from cuebridge.config.yamlpos import DataPath, Document, render_value
 from cuebridge.core.model import ParamValue
 from cuebridge.errors import Problem
+from cuebridge.protocols import sacn as e131
 from cuebridge.protocols.osc import encode_packet
 from cuebridge.render.midi_fields import SETTING_KEYS, setting_problems
 from cuebridge.render.osc import render_osc
@@ -181,14 +183,30 @@ MIDI_OPTIONS: Mapping[str, OptionSpec] = MappingProxyType(
 )
 """Keys of every MIDI device: the link's, the renderer's (render/midi_fields.py), fade_rate."""
 
-SACN_MAX_FPS: Final = 44.0
+SACN_MAX_FPS: Final = float(e131.MAX_REFRESH_RATE)
 """E1.11 DMX timing for 512 slots: at most 44 frames per second."""
 SACN_MIN_FPS: Final = 10.0
 """Keep-alives go on frames: below 10 frames a second they would come over 1 s apart."""
 SOURCE_NAME_MAX_BYTES: Final = 63
 """E1.31's source name field is 64 bytes, NUL-terminated."""
-RATE_RULES: Final = ("window", "interval")
-"""How sACN keeps to 44 packets per second per universe; `window` is the default."""
+
+
+class RateRule(StrEnum):
+    """How E1.31 §6.6.1's limit ("no faster than DMX's 44 Hz refresh") is read.
+
+    `window`: at most 44 packets of a universe in any rolling second; a GO's levels go out at
+    once even just after a frame, and the frame they replace is skipped. `interval`: never
+    two packets of a universe less than 1/44 s apart (the strictest reading); a GO may then
+    wait up to 22.7 ms for the universe's previous packet to be 1/44 s old. Frames count at
+    their scheduled times, so a frame task running late brings packets closer on the wire.
+    """
+
+    WINDOW = "window"
+    INTERVAL = "interval"
+
+
+RATE_RULES: Final = tuple(rule.value for rule in RateRule)
+"""The `rate_rule` values; `window` is the default."""
 SACN_OPTIONS: Mapping[str, OptionSpec] = MappingProxyType(
     {
         "host": OptionSpec(_unicast, "Where to send: an IPv4 unicast address."),

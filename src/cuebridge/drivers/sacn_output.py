@@ -16,6 +16,7 @@ from cuebridge.config.device_options import (
     SACN_MAX_FPS,
     SACN_MIN_FPS,
     SACN_OPTION_KEYS,
+    RateRule,
 )
 from cuebridge.core.dmx_patch import DmxPatch
 from cuebridge.core.effects import Effect
@@ -26,7 +27,6 @@ from cuebridge.drivers.dmx_fader import DmxFader
 from cuebridge.drivers.sacn_cid import load_or_create_cid
 from cuebridge.drivers.sacn_health import ERROR_HOLD as ERROR_HOLD
 from cuebridge.drivers.sacn_health import Lifecycle, SacnHealth
-from cuebridge.drivers.sacn_pacing import RateRule
 from cuebridge.drivers.sacn_sender import Clock, SacnSender, SenderStats
 from cuebridge.protocols import sacn as e131
 

@@ -4,28 +4,16 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from enum import StrEnum
 from typing import Final
 
-MAX_RATE: Final = 44  # packets per second per universe: E1.11 DMX refresh for 512 slots
+from cuebridge.config.device_options import RateRule
+from cuebridge.protocols import sacn as e131
+
+MAX_RATE: Final = e131.MAX_REFRESH_RATE
 MIN_INTERVAL: Final = 1.0 / MAX_RATE
 WINDOW: Final = 1.0
 RESERVE: Final = 4
 """Of a second's 44 packets, repeats of unchanged levels leave these to new ones (a GO's)."""
-
-
-class RateRule(StrEnum):
-    """How E1.31 §6.6.1's limit ("no faster than DMX's 44 Hz refresh") is read.
-
-    `window`: at most 44 packets of a universe in any rolling second; a GO's levels go out at
-    once even just after a frame, and the frame they replace is skipped. `interval`: never
-    two packets of a universe less than 1/44 s apart (the strictest reading); a GO may then
-    wait up to 22.7 ms for the universe's previous packet to be 1/44 s old. Frames count at
-    their scheduled times, so a frame task running late brings packets closer on the wire.
-    """
-
-    WINDOW = "window"
-    INTERVAL = "interval"
 
 
 class Pacer:

@@ -15,8 +15,9 @@ from typing import Final, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
+from cuebridge.config.device_options import RateRule
 from cuebridge.drivers.dmx_fader import DmxFader
-from cuebridge.drivers.sacn_pacing import MAX_RATE, MIN_INTERVAL, Pacer, RateRule
+from cuebridge.drivers.sacn_pacing import MAX_RATE, MIN_INTERVAL, Pacer
 from cuebridge.protocols import sacn as e131
 
 logger = logging.getLogger(__name__)

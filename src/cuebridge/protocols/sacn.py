@@ -16,6 +16,7 @@ MAX_UNIVERSE: Final = 63999
 DEFAULT_PRIORITY: Final = 100
 MAX_PRIORITY: Final = 200
 MAX_SLOTS: Final = 512
+MAX_REFRESH_RATE: Final = 44  # packets/s per universe: E1.11 DMX timing for 512 slots
 MAX_UNIVERSES_PER_PAGE: Final = 512
 NETWORK_DATA_LOSS_TIMEOUT: Final = 2.5  # seconds
 DISCOVERY_INTERVAL: Final = 10.0  # seconds
